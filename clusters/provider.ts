@@ -1,0 +1,67 @@
+// One interface per seam: every cluster the harness runs against is a ClusterProvider.
+// `up()` returns a *running* cluster handle (testcontainers' shape): its methods only make
+// sense once the cluster is Ready. Providers say what they can do (`capabilities`) instead of
+// throwing "not supported". A provider never knows about scenarios.
+
+export type ProviderName = 'kind' | 'existing';
+
+export interface ProgressSink {
+  /** A long step started / moved / ended: "[cluster] building node image 3/7 kube-apiserver (212 s)". */
+  (line: string): void;
+}
+
+export interface ClusterOptions {
+  /** Cluster name (kind) or kubeconfig context (existing). */
+  name: string;
+  /** Worker nodes to create (kind). Default 2. */
+  workers?: number;
+  /** Host ports (127.0.0.1) to map to the same NodePorts (kind extraPortMappings). */
+  nodePorts?: number[];
+  progress?: ProgressSink;
+  /** Abort long waits (Ctrl-C). */
+  signal?: AbortSignal;
+}
+
+export interface ClusterCapabilities {
+  nodes: number;
+  workers: number;
+  metricsApi: boolean;
+  /** Can images built here be loaded into the nodes? */
+  imageLoad: boolean;
+  /** May the harness cordon/drain nodes? (existing: only with --allow-node-drain) */
+  nodeDrain: boolean;
+  /** NodePorts reachable on 127.0.0.1. */
+  nodePortsOnLoopback: number[];
+}
+
+export interface RunningCluster {
+  provider: ProviderName;
+  name: string;
+  /** Path of a kubeconfig file for this cluster (written by the provider). */
+  kubeconfigPath: string;
+  /** Context name inside that kubeconfig. */
+  context: string;
+  capabilities: ClusterCapabilities;
+  /** Load image archives (docker-archive/OCI tar) into every node. */
+  loadImages(archives: string[], progress?: ProgressSink): Promise<void>;
+  /** Whether the harness created this cluster in this process (so teardown may delete it). */
+  createdHere: boolean;
+}
+
+export interface ClusterStatus {
+  exists: boolean;
+  healthy: boolean;
+  detail: string;
+  nodes: { name: string; ready: boolean; role: string }[];
+}
+
+export interface ClusterProvider {
+  readonly name: ProviderName;
+  /** Can this provider run here? Says why not (doctor prints it). */
+  available(): Promise<{ ok: boolean; reason: string }>;
+  /** Create, or reuse by name when healthy; recreate when broken (saying so). */
+  up(opts: ClusterOptions): Promise<RunningCluster>;
+  /** Delete it and anything a failed create left behind. A second down is a no-op. */
+  down(name: string, progress?: ProgressSink): Promise<void>;
+  status(name: string): Promise<ClusterStatus>;
+}

@@ -1,0 +1,90 @@
+// The resolved plan: a scenario with --scale, --seed, --duration and --set applied, every stage
+// at an absolute offset (seconds after load start), shards computed. Pure data; printed with
+// --plan, written to runs/<id>/plan.json, embedded in the timeline.
+import type { ChaosStep, DrainMode, LoadEntry, ScoringTargets, SeedSystem, Slos } from '../../scenarios/model.ts';
+
+export const PLAN_SCHEMA = 'plan/v1' as const;
+
+export type ProviderName = 'kind' | 'existing';
+
+export interface PlannedStage {
+  name: string;
+  startS: number;
+  endS: number;
+  /** Scaled target at the start and the end of the stage (req/s, or sessions for WS). */
+  fromTarget: number;
+  toTarget: number;
+}
+
+export interface PlannedStream {
+  entry: LoadEntry;
+  stages: PlannedStage[];
+  /** Per shard: the same stages with targets divided exactly by k6 execution segments. */
+  perShardPeak: number;
+}
+
+export interface PlannedWs extends PlannedStream {
+  messagesPerSecond: number;
+  openRate: number;
+}
+
+export interface PlannedWorkload {
+  name: string;
+  deploy: string;
+  object: { kind: 'Deployment' | 'DaemonSet'; name: string };
+  drain: DrainMode;
+  image: string | null;
+  cpuCostMicros: number | null;
+  /** Overlay of deploy/<deploy>/ to render (e.g. "kind"). */
+  overlay: string;
+}
+
+export interface PlannedChaos {
+  /** Stable id, e.g. "rollout-proxy@60s". */
+  id: string;
+  atS: number;
+  step: ChaosStep;
+}
+
+export interface PlannedPhase {
+  name: string;
+  startS: number;
+  endS: number;
+}
+
+export interface Plan {
+  schema: typeof PLAN_SCHEMA;
+  scenario: string;
+  purpose: string;
+  system: SeedSystem;
+  provider: ProviderName;
+  /** Why this provider (auto-detected or named by flag). */
+  providerReason: string;
+  scale: number;
+  /** Why this scale (flag, or the machine-fit default with its arithmetic). */
+  scaleReason: string;
+  seed: number;
+  durationS: number;
+  shards: number;
+  /** Per-process capacity assumed when computing shards (req/s). */
+  perShardCapacity: number;
+  workloads: PlannedWorkload[];
+  load: {
+    http: PlannedStream | null;
+    ws: PlannedWs | null;
+    grpc: PlannedStream | null;
+    /** Peak total request rate over all streams at this scale. */
+    peakRate: number;
+    timeoutS: number;
+  };
+  chaos: PlannedChaos[];
+  phases: PlannedPhase[];
+  slos: Slos;
+  /** HPA perPodRate and drain limits scaled where they are rates. */
+  scoring: ScoringTargets;
+  /** --set overrides that were applied, as given. */
+  overrides: Record<string, string>;
+  /** Where the run folder goes (--out). */
+  outDir: string;
+  keepCluster: boolean;
+}

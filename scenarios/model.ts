@@ -1,0 +1,136 @@
+// The scenario model: typed data, validated at load (scenarios/validate.ts). One file per
+// scenario in scenarios/*.ts default-exports a `Scenario`. Rates and counts are FULL SCALE
+// (the seeds' production numbers); a run multiplies them by --scale.
+
+export type SeedSystem = 'aenebris' | 'ephemos' | 's3-gateway' | 'basebook' | 'ebpf-tracer';
+
+/** How the stand-in behaves on SIGTERM (deploy/standin). */
+export type DrainMode = 'graceful' | 'none' | 'sticky-ready';
+
+/** A workload the scenario deploys: a folder under deploy/ and its overlay. */
+export interface WorkloadRef {
+  /** Short name used in flags and reports: `--set proxy.drain=none`. */
+  name: string;
+  /** Folder under deploy/ (e.g. "aenebris"). */
+  deploy: string;
+  /** The Kubernetes object the chaos actions and HPA scoring target (Deployment or DaemonSet name). */
+  object: { kind: 'Deployment' | 'DaemonSet'; name: string };
+  /** Stand-in drain mode; default 'graceful'. */
+  drain?: DrainMode;
+  /** Image override (a user's real image, loaded into the cluster); default: the stand-in. */
+  image?: string;
+  /** Stand-in per-request CPU cost in microseconds (drives CPU-based HPAs). */
+  cpuCostMicros?: number;
+}
+
+/** Where the load goes: a workload's Service exposed as a NodePort on 127.0.0.1. */
+export interface LoadEntry {
+  workload: string;
+  /** Service port name (e.g. "http", "ws", "grpc"). */
+  port: string;
+  /** Request path for HTTP (default "/"). */
+  path?: string;
+}
+
+/** One stage of a load profile. `rate` is full-scale: req/s (HTTP, gRPC) or sessions (WS). */
+export interface LoadStage {
+  name: string;
+  durationS: number;
+  /** Target at the END of the stage; ramps linearly from the previous stage's target when `ramp`. */
+  target: number;
+  ramp?: boolean;
+}
+
+export interface HttpLoad {
+  entry: LoadEntry;
+  stages: LoadStage[];
+  /** Per-request timeout (s); default 10. */
+  timeoutS?: number;
+}
+
+export interface WsLoad {
+  entry: LoadEntry;
+  /** Stage targets are concurrent sessions. */
+  stages: LoadStage[];
+  /** Messages per second per session. */
+  messagesPerSecond: number;
+  /** Sessions opened per second at most while ramping (full scale). */
+  openRate: number;
+}
+
+export interface GrpcLoad {
+  entry: LoadEntry;
+  stages: LoadStage[];
+}
+
+export interface LoadProfile {
+  http?: HttpLoad;
+  ws?: WsLoad;
+  grpc?: GrpcLoad;
+}
+
+/** A chaos step: what, on which workload (or node), at what offset from load start. */
+export type ChaosStep =
+  | { action: 'pod-kill'; target: string; atS: number; count?: number; percent?: number; pick?: 'oldest' | 'newest' | 'random'; graceS?: number | 'force' }
+  | { action: 'rollout'; target: string; atS: number; change?: 'restart' | { env: Record<string, string> } | { image: string }; deadlineS?: number }
+  | { action: 'scale'; target: string; atS: number; replicas: number; pauseHpa?: boolean }
+  | { action: 'node-drain'; target: 'worker' | string; atS: number; deadlineS?: number };
+
+export interface Slos {
+  /** Fraction of requests that must succeed, e.g. 0.999. */
+  successRatio: number;
+  /** Latency limits over the whole run (ms). */
+  latencyMs?: { p95?: number; p99?: number };
+  /** Max fraction of WS sessions closed abnormally (1006). */
+  wsAbnormalCloseRatio?: number;
+}
+
+export interface ScoringTargets {
+  hpa?: {
+    /** The HPA (by workload name) whose reaction is scored. */
+    workload: string;
+    /** Full-scale per-pod capacity the seed plans for (req/s per pod), for overshoot. */
+    perPodRate: number;
+    /** From step start to first desired-replicas increase (s). */
+    maxReactionS: number;
+    /** From step start to the new replicas Ready (s). */
+    maxReadyS: number;
+    /** Max replicas above what the load needs. */
+    maxOvershoot?: number;
+    /** Max direction changes of desired replicas. */
+    maxFlaps?: number;
+  };
+  drain?: {
+    /** Failed requests attributable to one pod's termination window, above baseline. */
+    maxFailedPerPod: number;
+    /** WS sessions closed 1006 in one pod's termination window. */
+    maxAbnormalWsPerPod: number;
+    /** Every terminated pod must exit within its grace period. */
+    exitWithinGrace: boolean;
+  };
+  errorBudget: {
+    /** Max percent of the run's error budget one run may burn. */
+    maxUsedPct: number;
+  };
+}
+
+export interface Scenario {
+  name: string;
+  /** One line: what the scenario proves. */
+  purpose: string;
+  system: SeedSystem;
+  workloads: WorkloadRef[];
+  load: LoadProfile;
+  chaos: ChaosStep[];
+  slos: Slos;
+  scoring: ScoringTargets;
+  /** Seconds of steady load before the first stage counts (baseline failure rate). */
+  baselineS?: number;
+  /** Provider capabilities needed (e.g. node-drain needs workers). */
+  needs?: { workers?: number; metricsApi?: boolean };
+}
+
+export interface Suite {
+  name: 'nightly' | 'pre-release';
+  scenarios: string[];
+}
