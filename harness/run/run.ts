@@ -1,0 +1,228 @@
+// One scenario run, end to end: cluster → images → namespace → deploy → observe → load + chaos
+// → timeline → score → reports. Teardown always runs (failure, Ctrl-C), and the timeline and a
+// (partial) report are always written: nothing observed is lost.
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import type { KubeConfig } from '@kubernetes/client-node';
+import type { Plan } from '../plan/types.ts';
+import { TIMELINE_SCHEMA, type ChaosMark, type KubeRecord, type Timeline } from '../timeline/types.ts';
+import { EXIT } from '../cli/usage.ts';
+import { RunSteps, StepFailed, seconds, type Say } from './steps.ts';
+import { resolveTargets } from './targets.ts';
+
+export interface RunOptions {
+  clusterName: string;
+  allowNamespaces: string[];
+  allowNodeDrain: boolean;
+  signal?: AbortSignal;
+  /** Console lines; default stdout. */
+  say?: Say;
+}
+
+export function newRunId(scenario: string, now = new Date()): string {
+  const stamp = now.toISOString().replace(/[-:]/g, '').replace(/\..*/, '').replace('T', '-');
+  return `${scenario}-${stamp}-${Math.random().toString(36).slice(2, 6)}`;
+}
+
+/** Runs the plan; returns the exit code (0 pass, 1 verdict failed, 3 infrastructure/interrupted). */
+export async function runScenario(plan: Plan, opts: RunOptions): Promise<number> {
+  const say: Say = opts.say ?? ((line) => process.stdout.write(`${line}\n`));
+  const runId = newRunId(plan.scenario);
+  const runDir = resolve(plan.outDir, runId);
+  mkdirSync(runDir, { recursive: true });
+  writeFileSync(join(runDir, 'plan.json'), JSON.stringify(plan, null, 2));
+  say(`run ${runId} → ${runDir}`);
+
+  // Ctrl-C (or the caller's signal) aborts the current step; teardown still runs.
+  const abort = new AbortController();
+  const onSigint = () => {
+    if (abort.signal.aborted) return;
+    say('\n⚠ interrupt: stopping load and chaos, then tearing down (this takes a few seconds)');
+    abort.abort(new Error('interrupted by SIGINT'));
+  };
+  process.on('SIGINT', onSigint);
+  process.on('SIGTERM', onSigint);
+  opts.signal?.addEventListener('abort', onSigint, { once: true });
+
+  const timeline: Timeline = {
+    schema: TIMELINE_SCHEMA,
+    runId,
+    plan,
+    startedAt: Date.now(),
+    loadStartedAt: null,
+    endedAt: 0,
+    load: null,
+    chaos: [],
+    kube: [],
+    witnesses: { k6Summaries: [] },
+    steps: [],
+    interrupted: null,
+  };
+  const steps = new RunSteps(say, abort.signal);
+  let infraError: StepFailed | null = null;
+  let stopObservers: (() => Promise<KubeRecord[]>) | null = null;
+
+  try {
+    await execute(plan, opts, { runId, runDir, say, steps, timeline, signal: abort.signal, setObserversStop: (s) => (stopObservers = s) });
+  } catch (err) {
+    infraError = err instanceof StepFailed ? err : new StepFailed('run', err);
+  } finally {
+    if (stopObservers) {
+      try {
+        timeline.kube = await (stopObservers as () => Promise<KubeRecord[]>)();
+      } catch (err) {
+        say(`✘ observers did not stop cleanly: ${(err as Error).message}`);
+      }
+    }
+    const teardownErrors = await steps.teardown();
+    for (const e of teardownErrors) say(`  teardown problem: ${e}`);
+    process.off('SIGINT', onSigint);
+    process.off('SIGTERM', onSigint);
+  }
+
+  if (abort.signal.aborted) timeline.interrupted = { at: Date.now(), reason: String((abort.signal.reason as Error)?.message ?? 'interrupted') };
+  else if (infraError) timeline.interrupted = { at: Date.now(), reason: infraError.message };
+  timeline.steps = steps.records;
+  timeline.endedAt = Date.now();
+  timeline.kube.sort((a, b) => a.at - b.at);
+  writeFileSync(join(runDir, 'timeline.json'), JSON.stringify(timeline));
+  say(`timeline: ${join(runDir, 'timeline.json')} (${timeline.kube.length} kube records, ${timeline.chaos.length} chaos marks, ${timeline.load?.seconds.length ?? 0} load seconds)`);
+
+  const verdictCode = await scoreAndReport(timeline, runDir, say);
+  if (infraError || abort.signal.aborted) {
+    say(`run ended early: ${infraError?.message ?? 'interrupted'} (exit ${EXIT.infrastructure})`);
+    return EXIT.infrastructure;
+  }
+  return verdictCode;
+}
+
+interface RunContext {
+  runId: string;
+  runDir: string;
+  say: Say;
+  steps: RunSteps;
+  timeline: Timeline;
+  signal: AbortSignal;
+  setObserversStop: (stop: () => Promise<KubeRecord[]>) => void;
+}
+
+async function execute(plan: Plan, opts: RunOptions, ctx: RunContext): Promise<void> {
+  const { steps, say, signal, timeline } = ctx;
+  const { providerByName } = await import('../../clusters/index.ts');
+  const { buildStandinImage, renderWorkload } = await import('../../deploy/index.ts');
+  const { kubeFromFile } = await import('../kube/client.ts');
+  const { createRunNamespace, deleteNamespace, applyObjects, waitWorkloadsReady } = await import('../deploy/apply.ts');
+  const { startObservers } = await import('../observe/index.ts');
+  const { preflightChaos, runChaosSchedule } = await import('../chaos/index.ts');
+  const { runLoad } = await import('../load/index.ts');
+
+  const needsWorkers = plan.chaos.some((c) => c.step.action === 'node-drain') ? 1 : 0;
+  const provider = providerByName(plan.provider);
+  const cluster = await steps.step(`cluster up (${plan.provider}, ${opts.clusterName})`, () =>
+    provider.up({ name: opts.clusterName, progress: say, signal }),
+  );
+  if (cluster.createdHere && !plan.keepCluster) {
+    steps.onTeardown(`cluster down (${cluster.name})`, () => provider.down(cluster.name, say));
+  }
+  if (cluster.capabilities.workers < needsWorkers) {
+    throw new StepFailed('cluster up', new Error(`scenario needs ${needsWorkers} worker node(s) for node-drain; cluster has ${cluster.capabilities.workers}`));
+  }
+
+  const image = await steps.step('build stand-in image', () => buildStandinImage(say));
+  say(`  image ${image.ref} (${(image.sizeBytes / 1e6).toFixed(1)} MB)`);
+  if (plan.workloads.some((w) => w.image === null)) {
+    await steps.step('load images into cluster', () => cluster.loadImages([image.archive], say));
+  }
+
+  const kc: KubeConfig = kubeFromFile(cluster.kubeconfigPath, cluster.context);
+  const namespace = `kch-${ctx.runId.toLowerCase().replace(/[^a-z0-9-]/g, '-')}`.slice(0, 63).replace(/-+$/, '');
+  await steps.step(`namespace ${namespace}`, () =>
+    createRunNamespace(kc, namespace, { 'app.kubernetes.io/managed-by': 'kube-chaos-harness', 'kube-chaos-harness/run': ctx.runId.slice(0, 63) }),
+  );
+  if (!plan.keepCluster || cluster.createdHere === false) {
+    steps.onTeardown(`delete namespace ${namespace}`, () => deleteNamespace(kc, namespace, { deadlineMs: 180_000 }));
+  }
+
+  const objects = await steps.step('render manifests', async () => {
+    const all = [];
+    for (const w of plan.workloads) all.push(...(await renderWorkload(w, { namespace, imageRef: image.ref })));
+    writeFileSync(join(ctx.runDir, 'manifests.json'), JSON.stringify(all, null, 2));
+    return all;
+  });
+  await steps.step(`deploy ${plan.workloads.map((w) => w.name).join(', ')}`, async () => {
+    await applyObjects(kc, objects, say);
+    await waitWorkloadsReady(kc, namespace, objects, { deadlineMs: 300_000, progress: say, signal });
+  });
+
+  await steps.step('chaos preflight', () => preflightChaos(kc, namespace, plan.chaos));
+  const targets = await steps.step('resolve load targets', () => resolveTargets(kc, namespace, plan, cluster.capabilities.nodePortsOnLoopback));
+  for (const [kind, url] of Object.entries(targets)) say(`  ${kind} → ${url}`);
+
+  const observers = await steps.step('start observers', () => startObservers(kc, { namespace, followLogs: true, signal }));
+  ctx.setObserversStop(() => observers.stop());
+
+  await steps.step(`load + chaos (${plan.durationS} s planned)`, async () => {
+    let chaos: Promise<ChaosMark[]> = Promise.resolve([]);
+    const result = await runLoad({
+      plan,
+      runId: ctx.runId,
+      runDir: ctx.runDir,
+      targets,
+      signal,
+      progress: say,
+      onStarted: (loadStartedAt) => {
+        timeline.loadStartedAt = loadStartedAt;
+        chaos = runChaosSchedule(kc, {
+          namespace,
+          chaos: plan.chaos,
+          loadStartedAt,
+          seed: plan.seed,
+          signal,
+          progress: say,
+          allowNodeDrain: opts.allowNodeDrain || cluster.capabilities.nodeDrain,
+          allowedNamespaces: [namespace, ...opts.allowNamespaces],
+        });
+      },
+    });
+    timeline.load = result.series;
+    timeline.witnesses.k6Summaries = result.summaries;
+    timeline.loadStartedAt = result.loadStartedAt ?? timeline.loadStartedAt;
+    timeline.chaos = await chaos;
+    for (const mark of timeline.chaos) {
+      say(`  chaos ${mark.id}: ${mark.outcome} in ${seconds(mark.endedAt - mark.startedAt)} (${mark.pods.length} pods) ${mark.detail}`);
+    }
+  });
+
+  // Pods cut by late chaos may still be terminating; give the observers their exits.
+  await steps.step('settle', () => settle(kc, namespace, objects, signal, say, waitWorkloadsReady));
+}
+
+async function settle(
+  kc: KubeConfig,
+  namespace: string,
+  objects: Parameters<typeof import('../deploy/apply.ts').waitWorkloadsReady>[2],
+  signal: AbortSignal,
+  say: Say,
+  waitReady: typeof import('../deploy/apply.ts').waitWorkloadsReady,
+): Promise<void> {
+  await waitReady(kc, namespace, objects, { deadlineMs: 150_000, progress: say, signal });
+  await new Promise((r) => setTimeout(r, 3000));
+}
+
+async function scoreAndReport(timeline: Timeline, runDir: string, say: Say): Promise<number> {
+  try {
+    const { scoreTimeline, exitCodeFor } = await import('../score/index.ts');
+    const { writeReports, renderConsoleSummary } = await import('../../reports/index.ts');
+    const scorecard = scoreTimeline(timeline);
+    const written = await writeReports(scorecard, timeline, runDir, {
+      pushgatewayUrl: process.env.PUSHGATEWAY_URL,
+      gitRevision: process.env.GIT_REVISION,
+    });
+    for (const e of written.errors) say(`  report problem: ${e}`);
+    say(renderConsoleSummary(scorecard, written.paths.html ?? join(runDir, 'report.html')));
+    return exitCodeFor(scorecard);
+  } catch (err) {
+    say(`✘ scoring/reporting failed: ${(err as Error).stack ?? String(err)}`);
+    return EXIT.infrastructure;
+  }
+}

@@ -1,0 +1,46 @@
+// Where the load goes: the entry workload's Service port, published as a NodePort on 127.0.0.1
+// (kind maps the harness's NodePorts there). Read from the live Service, not from the manifests,
+// so the URL is what the API server actually allocated.
+import { CoreV1Api, type KubeConfig, type V1Service } from '@kubernetes/client-node';
+import type { Plan } from '../plan/types.ts';
+import type { LoadEntry } from '../../scenarios/model.ts';
+
+export interface LoadTargets {
+  http?: string;
+  ws?: string;
+  grpc?: string;
+}
+
+export async function resolveTargets(kc: KubeConfig, namespace: string, plan: Plan, loopbackPorts: number[]): Promise<LoadTargets> {
+  const core = kc.makeApiClient(CoreV1Api);
+  const services = (await core.listNamespacedService({ namespace })).items;
+  const targets: LoadTargets = {};
+  const find = (entry: LoadEntry) => nodePortFor(services, plan, entry, loopbackPorts);
+  if (plan.load.http) targets.http = `http://127.0.0.1:${find(plan.load.http.entry)}${plan.load.http.entry.path ?? '/'}`;
+  if (plan.load.ws) targets.ws = `ws://127.0.0.1:${find(plan.load.ws.entry)}${plan.load.ws.entry.path ?? '/ws'}`;
+  if (plan.load.grpc) targets.grpc = `127.0.0.1:${find(plan.load.grpc.entry)}`;
+  return targets;
+}
+
+/** Pure: pick the Service of the entry's workload that has the named port with a NodePort. */
+export function nodePortFor(services: V1Service[], plan: Plan, entry: LoadEntry, loopbackPorts: number[]): number {
+  const workload = plan.workloads.find((w) => w.name === entry.workload);
+  if (!workload) throw new Error(`load entry names workload '${entry.workload}', not in the plan's workloads (${plan.workloads.map((w) => w.name).join(', ')})`);
+  const object = workload.object.name;
+  const selecting = services.filter((s) => {
+    const sel = s.spec?.selector ?? {};
+    return sel['app.kubernetes.io/name'] === object || sel['app'] === object || s.metadata?.name === object;
+  });
+  const candidates = selecting.flatMap((s) => (s.spec?.ports ?? []).filter((p) => p.name === entry.port && p.nodePort).map((p) => ({ svc: s, port: p })));
+  const seen = selecting.map((s) => `${s.metadata?.name}(${(s.spec?.ports ?? []).map((p) => `${p.name}:${p.nodePort ?? '-'}`).join(',')})`).join('; ');
+  const hit = candidates[0];
+  if (!hit) throw new Error(`no NodePort named '${entry.port}' on a Service of ${object}; services seen: ${seen || 'none'}`);
+  const nodePort = hit.port.nodePort!;
+  if (!loopbackPorts.includes(nodePort)) {
+    throw new Error(
+      `Service ${hit.svc.metadata?.name} port '${entry.port}' is NodePort ${nodePort}, which this cluster does not publish on 127.0.0.1 ` +
+        `(published: ${loopbackPorts.length ? loopbackPorts.join(', ') : 'none'}); load only goes to loopback`,
+    );
+  }
+  return nodePort;
+}
