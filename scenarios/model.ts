@@ -99,6 +99,8 @@ export interface ScoringTargets {
     maxOvershoot?: number;
     /** Max direction changes of desired replicas. */
     maxFlaps?: number;
+    /** The HPA's behavior.scaleDown.stabilizationWindowSeconds (from the seed); default 300 as in Kubernetes. */
+    scaleDownStabilizationS?: number;
   };
   drain?: {
     /** Failed requests attributable to one pod's termination window, above baseline. */
