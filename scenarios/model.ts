@@ -19,8 +19,10 @@ export interface WorkloadRef {
   drain?: DrainMode;
   /** Image override (a user's real image, loaded into the cluster); default: the stand-in. */
   image?: string;
-  /** Stand-in per-request CPU cost in microseconds (drives CPU-based HPAs). */
+  /** Stand-in per-request CPU cost in microseconds (drives CPU-based HPAs). Not scaled by --scale. */
   cpuCostMicros?: number;
+  /** Overlay of deploy/<deploy>/ to render; default 'kind' (small-cluster sizes). */
+  overlay?: string;
 }
 
 /** Where the load goes: a workload's Service exposed as a NodePort on 127.0.0.1. */

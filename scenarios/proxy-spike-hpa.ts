@@ -1,0 +1,45 @@
+// Ᾰenebris (seed 000): a load step the minimum replicas cannot carry. The seed's HPA (5–50,
+// 70 % CPU, 2k req/s per pod, scale-up 100 % or 4 pods per 15 s with no stabilisation window)
+// must react fast and settle without overshoot. The stand-in burns CPU per request
+// (cpuCostMicros) so load drives the CPU metric the HPA reads.
+import type { Scenario } from './model.ts';
+
+export default {
+  name: 'proxy-spike-hpa',
+  purpose: 'a 10x step in request rate makes the proxy HPA scale up quickly without failures or flapping',
+  system: 'aenebris',
+  workloads: [
+    // 400 µs per request: at the default scale the step burns ~0.6 core, several times what the
+    // minimum replicas' CPU requests allow at 70 %, while the base rate stays well below it.
+    { name: 'proxy', deploy: 'aenebris', object: { kind: 'Deployment', name: 'aenebris' }, cpuCostMicros: 400 },
+    { name: 'upstream', deploy: 'aenebris', object: { kind: 'Deployment', name: 'aenebris-upstream' } },
+  ],
+  load: {
+    http: {
+      entry: { workload: 'proxy', port: 'http', path: '/' },
+      stages: [
+        // 5 replicas (HPA minimum) × 2k req/s per pod.
+        { name: 'base', durationS: 30, target: 10_000 },
+        // The seed's 100k req/s target, as a step.
+        { name: 'spike', durationS: 90, target: 100_000 },
+      ],
+      timeoutS: 10,
+    },
+  },
+  baselineS: 20,
+  chaos: [],
+  slos: { successRatio: 0.99, latencyMs: { p95: 1000, p99: 3000 } },
+  scoring: {
+    hpa: {
+      workload: 'proxy',
+      perPodRate: 2_000,
+      // HPA sync 15 s + metrics-server resolution 15 s, with the seed's 0 s scale-up window.
+      maxReactionS: 45,
+      maxReadyS: 90,
+      maxOvershoot: 2,
+      maxFlaps: 1,
+    },
+    errorBudget: { maxUsedPct: 100 },
+  },
+  needs: { metricsApi: true },
+} satisfies Scenario;
