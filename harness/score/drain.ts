@@ -1,0 +1,346 @@
+// Drain score: for every pod of a scored workload that went away, what the clients saw in its
+// termination window, above the run's baseline, and whether the pod's own counters agree.
+import type {
+  EndpointRecord,
+  EpochMs,
+  LoadSecond,
+  PodRecord,
+  Timeline,
+  WorkloadCountersRecord,
+  WorkloadLogRecord,
+} from '../timeline/types.ts';
+import { FAILURE_CAUSES } from '../timeline/types.ts';
+import type { Check, ContainerExit, DrainScore, DrainWitness, PodDrain, TimeWindow } from './scorecard.ts';
+import { atLabel, failuresOf, grpcFailuresOf, loadEnd, requestsOf, round2, runZero, windowLabel } from './run-clock.ts';
+
+export interface Scored<T> {
+  score: T;
+  checks: Check[];
+  notes: string[];
+}
+
+/** After the container exits, clients still see the pod's effects (connection resets, stale endpoints) this long. */
+export const DRAIN_TAIL_MS = 2000;
+/** Reconnects of sessions cut by a pod are looked for until its exit + this. */
+export const RECONNECT_HORIZON_MS = 10_000;
+/** Watches on pods and EndpointSlices are separate streams: accept an endpoint change this much before 'deleting'. */
+const ENDPOINT_SKEW_MS = 1000;
+/** Exit time is an observation; allow this much past the grace period before calling it a kill. */
+const GRACE_SLACK_MS = 1000;
+
+interface Termination {
+  deleting: PodRecord;
+  exit: ContainerExit | null;
+  deletedAt: EpochMs | null;
+  window: TimeWindow;
+}
+
+/** Names the timeline uses for the plan's workloads (object name), plus their short names. */
+export function scoredWorkloads(t: Timeline): Set<string> {
+  const names = new Set<string>();
+  for (const w of t.plan.workloads) {
+    names.add(w.object.name);
+    names.add(w.name);
+  }
+  return names;
+}
+
+function podRecords(t: Timeline): PodRecord[] {
+  return t.kube.filter((r): r is PodRecord => r.kind === 'pod').sort((a, b) => a.at - b.at);
+}
+
+/** Every pod that got a 'deleting' transition, with its exit and termination window. */
+function terminations(t: Timeline): Map<string, Termination> {
+  const byPod = new Map<string, Termination>();
+  const records = podRecords(t);
+  for (const r of records) {
+    if (r.transition !== 'deleting' || byPod.has(r.pod)) continue;
+    const later = records.filter((x) => x.pod === r.pod && x.at >= r.at);
+    const exits = later.filter((x) => x.transition === 'containerTerminated');
+    const lastExit = exits.at(-1);
+    const exit: ContainerExit | null = lastExit
+      ? {
+          container: lastExit.container ?? null,
+          at: lastExit.at,
+          // A pod is killed if any of its containers was: take the worst exit code.
+          exitCode: exits.some((x) => x.exitCode === 137) ? 137 : (lastExit.exitCode ?? null),
+          reason: lastExit.reason ?? null,
+        }
+      : null;
+    const deletedAt = later.find((x) => x.transition === 'deleted')?.at ?? null;
+    const end = exit ? exit.at + DRAIN_TAIL_MS : deletedAt !== null ? deletedAt + DRAIN_TAIL_MS : t.endedAt;
+    byPod.set(r.pod, { deleting: r, exit, deletedAt, window: { from: r.at, to: Math.max(end, r.at + 1) } });
+  }
+  return byPod;
+}
+
+function causeOf(t: Timeline, pod: string, workload: string, at: EpochMs): string {
+  const named = t.chaos.find((m) => m.pods.includes(pod));
+  if (named) return named.id;
+  const during = t.chaos.find((m) => m.target === workload && at >= m.startedAt && at <= m.endedAt + 5000);
+  if (during) return during.id;
+  return 'unattributed (HPA scale-down or outside the harness)';
+}
+
+function endpointTimes(t: Timeline, pod: string, from: EpochMs): { notReadyAt: EpochMs | null; removedAt: EpochMs | null } {
+  const eps = t.kube
+    .filter((r): r is EndpointRecord => r.kind === 'endpoint' && r.pod === pod && r.at >= from - ENDPOINT_SKEW_MS)
+    .sort((a, b) => a.at - b.at);
+  const notReady = eps.find((e) => !e.ready || e.terminating || e.removed);
+  const removed = eps.find((e) => e.removed);
+  return { notReadyAt: notReady?.at ?? null, removedAt: removed?.at ?? null };
+}
+
+function num(v: unknown): number | null {
+  return typeof v === 'number' && Number.isFinite(v) ? v : null;
+}
+
+/** The stand-in's `exit` line, else its last /metrics scrape (which cannot see the cut at exit). */
+export function drainWitness(t: Timeline, pod: string): DrainWitness {
+  const exitLine = t.kube.find(
+    (r): r is WorkloadLogRecord => r.kind === 'workloadLog' && r.pod === pod && r.line['event'] === 'exit',
+  );
+  if (exitLine) {
+    const ws = (exitLine.line['wsClosed'] ?? {}) as Record<string, unknown>;
+    return {
+      source: 'exit-log',
+      cutOff: num(exitLine.line['cutOff']),
+      wsClosed1001: num(ws['1001']) ?? 0,
+      wsClosed1006: num(ws['1006']) ?? 0,
+      served: num(exitLine.line['served']),
+    };
+  }
+  const scrapes = t.kube
+    .filter((r): r is WorkloadCountersRecord => r.kind === 'workloadCounters' && r.pod === pod)
+    .sort((a, b) => a.at - b.at);
+  const last = scrapes.at(-1);
+  if (last) {
+    const c = last.counters;
+    return {
+      source: 'metrics',
+      cutOff: c['standin_requests_cut_total'] ?? null,
+      wsClosed1001: c['standin_ws_closed_total{code="1001"}'] ?? null,
+      wsClosed1006: c['standin_ws_closed_total{code="1006"}'] ?? null,
+      served: c['standin_requests_served_total'] ?? null,
+    };
+  }
+  return { source: 'none', cutOff: null, wsClosed1001: null, wsClosed1006: null, served: null };
+}
+
+function overlaps(a: TimeWindow, s: LoadSecond): boolean {
+  return s.at < a.to && s.at + 1000 > a.from;
+}
+
+export function drainScore(t: Timeline): Scored<DrainScore> {
+  const zero = runZero(t);
+  const all = terminations(t);
+  const scored = scoredWorkloads(t);
+  const seconds = t.load?.seconds ?? [];
+  const notes: string[] = [];
+
+  // Baseline: seconds in which no pod at all (scored or not) was terminating.
+  const windows = [...all.values()].map((x) => x.window);
+  let baseReq = 0;
+  let baseFail = 0;
+  let base1006 = 0;
+  let baseSeconds = 0;
+  for (const s of seconds) {
+    if (windows.some((w) => overlaps(w, s))) continue;
+    baseSeconds++;
+    baseReq += requestsOf(s);
+    baseFail += failuresOf(s);
+    base1006 += s.ws?.closedByCode['1006'] ?? 0;
+  }
+  const baselineRatio = baseReq > 0 ? baseFail / baseReq : 0;
+
+  const ours = [...all.values()].filter((x) => scored.has(x.deleting.workload));
+  const pods: PodDrain[] = [];
+  for (const term of ours) {
+    const pod = term.deleting.pod;
+    let failed = 0;
+    let expected = 0;
+    let ws1001 = 0;
+    let ws1006 = 0;
+    const byCause: Record<string, number> = {};
+    const shared = new Set<string>();
+    for (const s of seconds) {
+      if (!overlaps(term.window, s)) continue;
+      // Every terminating pod (scored or not) covering this second takes an equal share of it.
+      const covering = [...all.values()].filter((x) => overlaps(x.window, s));
+      for (const c of covering) if (c.deleting.pod !== pod) shared.add(c.deleting.pod);
+      const share = 1 / covering.length;
+      failed += failuresOf(s) * share;
+      expected += requestsOf(s) * baselineRatio * share;
+      for (const cause of FAILURE_CAUSES) {
+        const n = s.failures[cause] * share;
+        if (n > 0) byCause[cause] = round2((byCause[cause] ?? 0) + n);
+      }
+      const grpcFailed = grpcFailuresOf(s) * share;
+      if (grpcFailed > 0) byCause['grpc'] = round2((byCause['grpc'] ?? 0) + grpcFailed);
+      ws1001 += (s.ws?.closedByCode['1001'] ?? 0) * share;
+      ws1006 += (s.ws?.closedByCode['1006'] ?? 0) * share;
+    }
+    const reconnectUntil = (term.exit?.at ?? term.window.to) + RECONNECT_HORIZON_MS;
+    const reconnects = seconds
+      .filter((s) => s.at + 1000 > term.deleting.at && s.at < reconnectUntil)
+      .map((s) => s.ws?.reconnectP95Ms)
+      .filter((v): v is number => typeof v === 'number');
+    const eps = endpointTimes(t, pod, term.deleting.at);
+    const grace = term.deleting.gracePeriodS ?? null;
+    const exitMs = term.exit ? term.exit.at - term.deleting.at : null;
+    const overGrace = grace !== null && exitMs !== null && exitMs > grace * 1000 + GRACE_SLACK_MS;
+    const killed = term.exit?.exitCode === 137 || overGrace;
+    pods.push({
+      pod,
+      workload: term.deleting.workload,
+      cause: causeOf(t, pod, term.deleting.workload, term.deleting.at),
+      deletingAt: term.deleting.at,
+      gracePeriodS: grace,
+      notReadyAt: eps.notReadyAt,
+      endpointRemovedAt: eps.removedAt,
+      exit: term.exit,
+      deleteToNotReadyMs: eps.notReadyAt !== null ? eps.notReadyAt - term.deleting.at : null,
+      deleteToRemovedMs: eps.removedAt !== null ? eps.removedAt - term.deleting.at : null,
+      deleteToExitMs: exitMs,
+      exitedWithinGrace: term.exit ? !killed : null,
+      killed,
+      window: term.window,
+      failedRequests: round2(failed),
+      expectedBaselineFailures: round2(expected),
+      excessFailures: round2(Math.max(0, failed - expected)),
+      failuresByCause: byCause,
+      wsClosed1001: round2(ws1001),
+      wsClosed1006: round2(ws1006),
+      reconnectP95Ms: reconnects.length ? Math.max(...reconnects) : null,
+      sharedWith: [...shared].sort(),
+      witness: drainWitness(t, pod),
+      witnessAgrees: null,
+      witnessNote: '',
+    });
+  }
+  for (const p of pods) judgeWitness(p, pods, t.plan.load.ws !== null);
+  if (pods.some((p) => p.sharedWith.length)) {
+    notes.push(
+      'Termination windows overlapped: each second covered by several terminating pods was split evenly between them (see sharedWith); witnesses of overlapping pods are compared as a group.',
+    );
+  }
+  notes.push(
+    `Drain attribution: a pod's termination window runs from its 'deleting' record to its container exit + ${DRAIN_TAIL_MS / 1000} s, in whole seconds of the load series; failures above the baseline ratio (seconds with no pod terminating) are attributed to it.`,
+  );
+
+  const score: DrainScore = {
+    baselineFailureRatio: baselineRatio,
+    baselineSeconds: baseSeconds,
+    baselineWs1006PerS: baseSeconds ? round2(base1006 / baseSeconds) : 0,
+    pods,
+    totalExcessFailures: round2(pods.reduce((a, p) => a + p.excessFailures, 0)),
+    maxExcessFailuresPerPod: pods.reduce((a, p) => Math.max(a, p.excessFailures), 0),
+  };
+  return { score, checks: drainChecks(t, zero, pods), notes };
+}
+
+/**
+ * The workload's own counters must tell the same story as the attribution: requests cut at exit
+ * (cutOff > 0) if and only if the scorer attributed failures (≥ 1 after rounding), and 1006 closes
+ * on both sides or on neither. Overlapping pods are judged as one group.
+ */
+function judgeWitness(p: PodDrain, pods: PodDrain[], wsLoad: boolean): void {
+  const group = pods.filter((x) => x === p || p.sharedWith.includes(x.pod));
+  const withWitness = group.filter((x) => x.witness.cutOff !== null);
+  if (withWitness.length === 0) {
+    p.witnessNote = 'no exit line or /metrics scrape from the workload';
+    return;
+  }
+  const podCut = withWitness.reduce((a, x) => a + (x.witness.cutOff ?? 0), 0);
+  const harness = Math.round(group.reduce((a, x) => a + x.excessFailures, 0));
+  const pod1006 = withWitness.reduce((a, x) => a + (x.witness.wsClosed1006 ?? 0), 0);
+  const harness1006 = Math.round(group.reduce((a, x) => a + x.wsClosed1006, 0));
+  const reqAgree = podCut > 0 === harness > 0;
+  const wsAgree = !wsLoad || pod1006 > 0 === harness1006 > 0;
+  p.witnessAgrees = reqAgree && wsAgree;
+  const who = group.length > 1 ? `group ${group.map((x) => x.pod).join('+')}` : 'pod';
+  const wsPart = wsLoad ? `; ${who} closed ${pod1006} WS sessions abnormally, harness saw ${harness1006} 1006 closes` : '';
+  p.witnessNote = `${who} reports ${podCut} requests cut off, harness attributes ${harness} failures${wsPart}`;
+}
+
+function drainChecks(t: Timeline, zero: EpochMs, pods: PodDrain[]): Check[] {
+  const limits = t.plan.scoring.drain;
+  const checks: Check[] = [];
+  const end = loadEnd(t);
+  for (const p of pods) {
+    const win = windowLabel(zero, p.window);
+    const who = `pod ${p.pod} (${p.cause})`;
+    if (p.window.from >= end) continue; // went away after load ended: nothing measured
+    if (limits) {
+      const ok = p.excessFailures <= limits.maxFailedPerPod;
+      checks.push({
+        id: `drain.failed/${p.pod}`,
+        area: 'drain',
+        subject: p.pod,
+        metric: 'failed requests above baseline',
+        status: ok ? 'pass' : 'fail',
+        measured: p.excessFailures,
+        limit: `<= ${limits.maxFailedPerPod}`,
+        window: p.window,
+        message: `${who}: ${p.excessFailures} failed requests above baseline in its termination window ${win} (${p.failedRequests} failed, ${p.expectedBaselineFailures} expected at baseline${p.sharedWith.length ? `, shared with ${p.sharedWith.join(', ')}` : ''}); limit ${limits.maxFailedPerPod}`,
+      });
+      if (t.plan.load.ws) {
+        const okWs = p.wsClosed1006 <= limits.maxAbnormalWsPerPod;
+        checks.push({
+          id: `drain.ws1006/${p.pod}`,
+          area: 'drain',
+          subject: p.pod,
+          metric: 'WS sessions closed 1006',
+          status: okWs ? 'pass' : 'fail',
+          measured: p.wsClosed1006,
+          limit: `<= ${limits.maxAbnormalWsPerPod}`,
+          window: p.window,
+          message: `${who}: ${p.wsClosed1006} WebSocket sessions closed abnormally (1006) in ${win}, ${p.wsClosed1001} cleanly (1001); limit ${limits.maxAbnormalWsPerPod}`,
+        });
+      }
+      if (limits.exitWithinGrace) {
+        const exitS = p.deleteToExitMs !== null ? round2(p.deleteToExitMs / 1000) : null;
+        checks.push({
+          id: `drain.grace/${p.pod}`,
+          area: 'drain',
+          subject: p.pod,
+          metric: 'exit within grace period',
+          status: p.exitedWithinGrace === null ? 'skip' : p.exitedWithinGrace ? 'pass' : 'fail',
+          measured: exitS,
+          limit: p.gracePeriodS !== null ? `<= ${p.gracePeriodS}` : null,
+          window: p.window,
+          message:
+            p.exit === null
+              ? `${who}: container exit not observed before the run ended`
+              : `${who}: exited ${exitS} s after deleting with code ${p.exit.exitCode ?? '?'}${p.exit.reason ? ` (${p.exit.reason})` : ''}${p.killed ? ', killed' : ''}; grace period ${p.gracePeriodS ?? '?'} s`,
+        });
+      }
+    }
+    if (p.witnessAgrees !== null) {
+      checks.push({
+        id: `witness.drain/${p.pod}`,
+        area: 'witness',
+        subject: p.pod,
+        metric: 'workload counters agree with attribution',
+        status: p.witnessAgrees ? 'pass' : 'fail',
+        measured: p.witnessNote,
+        limit: 'cutOff>0 ⇔ failures attributed; 1006 on both sides or neither',
+        window: p.window,
+        message: `${who} in ${win}: ${p.witnessNote} (${p.witness.source})${p.witnessAgrees ? '' : ': they disagree'}`,
+      });
+    }
+  }
+  if (limits && pods.length === 0 && t.chaos.some((m) => m.action !== 'scale')) {
+    checks.push({
+      id: 'drain.observed',
+      area: 'drain',
+      subject: 'run',
+      metric: "pods seen 'deleting'",
+      status: 'fail',
+      measured: 0,
+      limit: '>= 1',
+      message: `the plan has chaos actions (${t.chaos.map((m) => m.id).join(', ')}) but no pod of ${[...scoredWorkloads(t)].join('/')} was seen 'deleting' (${atLabel(zero, t.startedAt)}–${atLabel(zero, t.endedAt).slice(1)})`,
+    });
+  }
+  return checks;
+}

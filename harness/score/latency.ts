@@ -1,0 +1,89 @@
+// Latency SLOs per phase. The series holds per-second quantiles, not raw samples or a phase-wide
+// histogram, so a phase's p95/p99 can only be bounded. We grade on an upper bound that is sound
+// given the per-second quantiles: at a threshold v, a second with v >= its p99 contributes at most
+// 1 % of its requests above v, with v >= p95 at most 5 %, with v >= p50 at most 50 %, else all of
+// them; the smallest v (among the per-second quantile values) whose worst-case share above it is
+// within 5 % (1 %) bounds the phase's p95 (p99). For p99 this is the worst second's p99.
+import type { EpochMs, LoadSecond, Timeline } from '../timeline/types.ts';
+import type { Check, LatencyScore, PhaseLatency, TimeWindow } from './scorecard.ts';
+import type { Scored } from './drain.ts';
+import { loadEnd, round2, runZero, secondsIn, windowLabel } from './run-clock.ts';
+
+export const LATENCY_METHOD =
+  'Phase quantiles are upper bounds from per-second quantiles (the series has no phase-wide histogram): the smallest latency v such that, assuming the worst inside each second (≤1 % of its requests above its p99, ≤5 % above its p95, ≤50 % above its p50, all above otherwise), at most 5 % (1 %) of the phase\'s requests exceed v. The p99 bound is the worst second\'s p99. The request-weighted mean of per-second quantiles is shown as an approximation, for trends only.';
+
+type Timed = { n: number; q: { p50: number; p95: number; p99: number } };
+
+/** Upper bound of the phase quantile with tail share `tail` (0.05 for p95, 0.01 for p99). */
+export function quantileUpperBound(secs: Timed[], tail: number): number | null {
+  const total = secs.reduce((a, s) => a + s.n, 0);
+  if (total === 0) return null;
+  const candidates = [...new Set(secs.flatMap((s) => [s.q.p50, s.q.p95, s.q.p99]))].sort((a, b) => a - b);
+  for (const v of candidates) {
+    let above = 0;
+    for (const s of secs) {
+      const share = v >= s.q.p99 ? 0.01 : v >= s.q.p95 ? 0.05 : v >= s.q.p50 ? 0.5 : 1;
+      above += s.n * share;
+    }
+    if (above <= tail * total + 1e-9) return v;
+  }
+  return candidates.at(-1) ?? null;
+}
+
+function timed(seconds: LoadSecond[]): Timed[] {
+  return seconds.filter((s) => s.latencyMs !== null && s.requests > 0).map((s) => ({ n: s.requests, q: s.latencyMs! }));
+}
+
+export function phaseLatency(name: string, window: TimeWindow, seconds: LoadSecond[]): PhaseLatency {
+  const secs = timed(seconds);
+  const n = secs.reduce((a, s) => a + s.n, 0);
+  const weighted = (k: 'p95' | 'p99') => (n > 0 ? round2(secs.reduce((a, s) => a + s.n * s.q[k], 0) / n) : null);
+  const max = (k: 'p95' | 'p99') => (secs.length ? Math.max(...secs.map((s) => s.q[k])) : null);
+  return {
+    phase: name,
+    window,
+    requests: n,
+    seconds: seconds.length,
+    p95BoundMs: quantileUpperBound(secs, 0.05),
+    p99BoundMs: quantileUpperBound(secs, 0.01),
+    p95MaxMs: max('p95'),
+    p99MaxMs: max('p99'),
+    p95WeightedMs: weighted('p95'),
+    p99WeightedMs: weighted('p99'),
+  };
+}
+
+export function latencySlos(t: Timeline): Scored<LatencyScore | null> {
+  if (!t.load || t.loadStartedAt === null) return { score: null, checks: [], notes: [] };
+  const zero: EpochMs = runZero(t);
+  const limits = t.plan.slos.latencyMs ?? {};
+  const runW = { from: t.loadStartedAt, to: loadEnd(t) };
+  const run = phaseLatency('run', runW, t.load.seconds);
+  const phases = t.plan.phases
+    .map((p) => ({ name: p.name, w: { from: t.loadStartedAt! + p.startS * 1000, to: t.loadStartedAt! + p.endS * 1000 } }))
+    .filter((p) => p.w.from < runW.to)
+    .map((p) => phaseLatency(p.name, p.w, secondsIn(t.load, p.w)));
+  const checks: Check[] = [];
+  for (const ph of phases.length ? phases : [run]) {
+    for (const k of ['p95', 'p99'] as const) {
+      const limit = limits[k];
+      if (limit === undefined) continue;
+      const bound = k === 'p95' ? ph.p95BoundMs : ph.p99BoundMs;
+      checks.push({
+        id: `latency.${k}/${ph.phase}`,
+        area: 'latency',
+        subject: `phase ${ph.phase}`,
+        metric: `${k} upper bound (ms)`,
+        status: bound === null ? 'skip' : bound <= limit ? 'pass' : 'fail',
+        measured: bound,
+        limit: `<= ${limit}`,
+        window: ph.window,
+        message:
+          bound === null
+            ? `phase ${ph.phase} ${windowLabel(zero, ph.window)} has no latency samples`
+            : `phase ${ph.phase} ${windowLabel(zero, ph.window)}: ${k} ≤ ${bound} ms (upper bound; worst second ${k === 'p95' ? ph.p95MaxMs : ph.p99MaxMs} ms, weighted ${k === 'p95' ? ph.p95WeightedMs : ph.p99WeightedMs} ms); limit ${limit} ms`,
+      });
+    }
+  }
+  return { score: { limits, run, phases, method: LATENCY_METHOD }, checks, notes: [LATENCY_METHOD] };
+}

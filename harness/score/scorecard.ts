@@ -1,0 +1,265 @@
+// The Scorecard: everything the scorers conclude from one timeline. Versioned like the timeline:
+// add optional fields freely, bump SCORECARD_SCHEMA when a field changes meaning. report.json
+// embeds it; `report compare` reads it back, so keep names stable.
+import type { EpochMs } from '../timeline/types.ts';
+
+export const SCORECARD_SCHEMA = 'scorecard/v1' as const;
+
+export type Verdict = 'pass' | 'fail' | 'incomplete';
+
+/** Which scorer produced a check; 'witness' checks compare a harness number with an independent one. */
+export type CheckArea = 'drain' | 'hpa' | 'budget' | 'latency' | 'witness' | 'run';
+
+export interface TimeWindow {
+  from: EpochMs;
+  to: EpochMs;
+}
+
+/** One named, gradeable statement. A failed check names its subject, window, number and limit. */
+export interface Check {
+  /** Stable id, e.g. "drain.failed/aenebris-7d9f-abc12"; unique within a scorecard. */
+  id: string;
+  area: CheckArea;
+  /** What the check is about: a pod, a load step, a phase, "run". */
+  subject: string;
+  /** Short name of the measured quantity, e.g. "excess failed requests". */
+  metric: string;
+  status: 'pass' | 'fail' | 'skip';
+  measured: number | string | null;
+  /** The limit as a comparison, e.g. "<= 5", "== 12034", ">= 1". */
+  limit: string | null;
+  window?: TimeWindow;
+  /** One sentence a release manager can act on: which pod, which window, which number against which limit. */
+  message: string;
+}
+
+// ---------------------------------------------------------------- drain
+
+export interface ContainerExit {
+  container: string | null;
+  at: EpochMs;
+  exitCode: number | null;
+  reason: string | null;
+}
+
+/** The workload's own account of its exit (stand-in `exit` log line or /metrics counters). */
+export interface DrainWitness {
+  source: 'exit-log' | 'metrics' | 'none';
+  cutOff: number | null;
+  wsClosed1001: number | null;
+  wsClosed1006: number | null;
+  served: number | null;
+}
+
+export interface PodDrain {
+  pod: string;
+  workload: string;
+  /** Chaos mark id or "hpa-scale-down" / "unattributed": what made the pod go away. */
+  cause: string;
+  deletingAt: EpochMs;
+  gracePeriodS: number | null;
+  notReadyAt: EpochMs | null;
+  endpointRemovedAt: EpochMs | null;
+  exit: ContainerExit | null;
+  /** deleting → endpoint not ready / removed / container exit, ms (null when not observed). */
+  deleteToNotReadyMs: number | null;
+  deleteToRemovedMs: number | null;
+  deleteToExitMs: number | null;
+  /** Exited by itself inside its grace period (false: SIGKILLed, exit 137, or later than the grace period). */
+  exitedWithinGrace: boolean | null;
+  killed: boolean;
+  /** The termination window: deleting → exit + 2 s (or the run's end when the exit was not seen). */
+  window: TimeWindow;
+  /** Requests that failed in the window's seconds (this pod's share when windows overlap). */
+  failedRequests: number;
+  /** Failures the run's baseline rate predicts for the same requests. */
+  expectedBaselineFailures: number;
+  /** failedRequests − expected, floored at 0: what the scorer attributes to this pod. */
+  excessFailures: number;
+  failuresByCause: Record<string, number>;
+  wsClosed1001: number;
+  wsClosed1006: number;
+  /** Max WS reconnect p95 (ms) from deleting to exit + 10 s; null when no session reconnected. */
+  reconnectP95Ms: number | null;
+  /** Other pods whose windows overlap this one; their seconds' numbers were split evenly. */
+  sharedWith: string[];
+  witness: DrainWitness;
+  /** Whether the workload's own counters agree with the attribution (null: no witness). */
+  witnessAgrees: boolean | null;
+  witnessNote: string;
+}
+
+export interface DrainScore {
+  /** Failure ratio over seconds in which no pod was terminating. */
+  baselineFailureRatio: number;
+  baselineSeconds: number;
+  /** WS 1006 closes per second over the same seconds. */
+  baselineWs1006PerS: number;
+  pods: PodDrain[];
+  totalExcessFailures: number;
+  maxExcessFailuresPerPod: number;
+}
+
+// ---------------------------------------------------------------- hpa
+
+export interface ReplicaChange {
+  at: EpochMs;
+  from: number;
+  to: number;
+  /** Matching SuccessfulRescale event, if any. */
+  eventAt: EpochMs | null;
+  eventMessage: string | null;
+}
+
+export interface HpaStep {
+  stage: string;
+  fromTarget: number;
+  toTarget: number;
+  plannedStartAt: EpochMs;
+  /** First second whose achieved rate reached 90 % of the new target (or the planned start, see basis). */
+  stepStartAt: EpochMs;
+  stepStartBasis: 'achieved' | 'planned';
+  maxAchievedRate: number;
+  windowEnd: EpochMs;
+  desiredBefore: number | null;
+  firstIncrease: ReplicaChange | null;
+  /** From step start to the first desired increase (s); negative when the HPA reacted during the ramp. */
+  reactionS: number | null;
+  /** When the Deployment reported ready >= the first increase's target. */
+  readyAt: EpochMs | null;
+  readyS: number | null;
+  peakDesired: number | null;
+  peakReadyAt: EpochMs | null;
+  /** Replicas the step's target needs at the seed's per-pod rate: ceil(target / perPodRate). */
+  neededReplicas: number;
+  overshoot: number | null;
+  /** Whether any second of the step broke the SLOs (failure ratio or p99). */
+  sloBroken: boolean;
+  /** Start of the first sustained window (10 s) in which SLOs held after the step start. */
+  sloHeldAgainAt: EpochMs | null;
+  sloHeldAgainS: number | null;
+}
+
+export interface ScaleDown {
+  at: EpochMs;
+  from: number;
+  to: number;
+  /** Last increase to a value above `to`: the HPA recommended at least that much then. */
+  lastHigherAt: EpochMs | null;
+  sinceLastHigherS: number | null;
+  honoursStabilisation: boolean | null;
+}
+
+export interface HpaScore {
+  hpa: string;
+  workload: string;
+  perPodRate: number;
+  stabilisationWindowS: number;
+  stabilisationSource: 'scenario' | 'kubernetes-default';
+  steps: HpaStep[];
+  changes: ReplicaChange[];
+  flaps: number;
+  scaleDowns: ScaleDown[];
+  /** Event ↔ status tolerance used by the witness and why. */
+  witnessToleranceMs: number;
+  witnessToleranceWhy: string;
+  unmatchedEvents: { at: EpochMs; message: string }[];
+}
+
+// ---------------------------------------------------------------- budget
+
+export interface BudgetSlice {
+  name: string;
+  window: TimeWindow;
+  requests: number;
+  failed: number;
+  /** Share of the run's allowed budget this slice used (%). */
+  usedPctOfRun: number | null;
+  /** Failure ratio / allowed failure ratio over the slice. */
+  burnRate: number | null;
+}
+
+export interface BurnAlert {
+  window: TimeWindow;
+  maxShortBurn: number;
+  maxLongBurn: number;
+}
+
+export interface BudgetScore {
+  successRatio: number;
+  requests: number;
+  failed: number;
+  allowed: number;
+  usedPct: number | null;
+  maxUsedPct: number;
+  phases: BudgetSlice[];
+  chaos: BudgetSlice[];
+  burn: {
+    longWindowS: number;
+    shortWindowS: number;
+    /** Both windows above this burn rate = a fast burn (SRE workbook's page threshold). */
+    threshold: number;
+    maxLong: number | null;
+    maxShort: number | null;
+    alerts: BurnAlert[];
+  };
+  ws: {
+    sessions: number;
+    closedByCode: Record<string, number>;
+    abnormalRatio: number | null;
+    limit: number | null;
+  };
+}
+
+// ---------------------------------------------------------------- latency
+
+export interface PhaseLatency {
+  phase: string;
+  window: TimeWindow;
+  requests: number;
+  seconds: number;
+  /** Upper bounds of the phase quantiles derived from per-second quantiles (see latency.ts). */
+  p95BoundMs: number | null;
+  p99BoundMs: number | null;
+  /** Worst second. */
+  p95MaxMs: number | null;
+  p99MaxMs: number | null;
+  /** Request-weighted mean of per-second quantiles (an approximation, for trend only). */
+  p95WeightedMs: number | null;
+  p99WeightedMs: number | null;
+}
+
+export interface LatencyScore {
+  limits: { p95?: number; p99?: number };
+  run: PhaseLatency;
+  phases: PhaseLatency[];
+  method: string;
+}
+
+// ---------------------------------------------------------------- the card
+
+export interface Scorecard {
+  schema: typeof SCORECARD_SCHEMA;
+  runId: string;
+  scenario: string;
+  system: string;
+  scale: number;
+  seed: number;
+  workloads: string[];
+  startedAt: EpochMs;
+  loadStartedAt: EpochMs | null;
+  endedAt: EpochMs;
+  verdict: Verdict;
+  /** 0 pass, 1 fail, 3 incomplete (interrupted or infrastructure). */
+  exitCode: 0 | 1 | 3;
+  /** Every failed check's message, then why the run is incomplete. */
+  reasons: string[];
+  interrupted: { at: EpochMs; reason: string } | null;
+  checks: Check[];
+  drain: DrainScore | null;
+  hpa: HpaScore | null;
+  budget: BudgetScore | null;
+  latency: LatencyScore | null;
+  /** Approximations and attributions the numbers rely on, stated once. */
+  notes: string[];
+}
