@@ -38,7 +38,7 @@ export default {
   chaos: [],
   slos: { successRatio: 0.995, latencyMs: { p95: 1000, p99: 3000 }, wsAbnormalCloseRatio: 0.01 },
   scoring: {
-    hpa: { workload: 'router', perPodRate: 100, maxReactionS: 45, maxReadyS: 90, maxOvershoot: 1, maxFlaps: 1 },
+    hpa: { workload: 'router', perPodRate: 100, maxReactionS: 45, maxReadyS: 90, maxOvershoot: 1, maxFlaps: 1, scaleDownStabilizationS: 300 },
     errorBudget: { maxUsedPct: 100 },
   },
   needs: { metricsApi: true },

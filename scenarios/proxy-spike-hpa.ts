@@ -38,6 +38,8 @@ export default {
       maxReadyS: 90,
       maxOvershoot: 2,
       maxFlaps: 1,
+      // Seed: scale down only after 5 min (longer than this run: no scale-down is expected).
+      scaleDownStabilizationS: 300,
     },
     errorBudget: { maxUsedPct: 100 },
   },

@@ -281,7 +281,7 @@ export function validateScenario(raw: unknown, file: string): Scenario {
   if (needs.workers !== undefined) c.count(needs.workers, 'needs.workers', 0);
   if (needs.metricsApi !== undefined) c.boolean(needs.metricsApi, 'needs.metricsApi');
   if (scoring.hpa !== undefined) {
-    const h = c.object(scoring.hpa, 'scoring.hpa', ['workload', 'perPodRate', 'maxReactionS', 'maxReadyS'], ['maxOvershoot', 'maxFlaps']);
+    const h = c.object(scoring.hpa, 'scoring.hpa', ['workload', 'perPodRate', 'maxReactionS', 'maxReadyS'], ['maxOvershoot', 'maxFlaps', 'scaleDownStabilizationS']);
     const w = workloadRef(h.workload, 'scoring.hpa.workload');
     if (kinds.get(w) !== 'Deployment') c.fail('scoring.hpa.workload', `names DaemonSet workload '${w}'; an HPA scales a Deployment`);
     c.positive(h.perPodRate, 'scoring.hpa.perPodRate');
@@ -290,6 +290,7 @@ export function validateScenario(raw: unknown, file: string): Scenario {
     if (ready < reaction) c.fail('scoring.hpa.maxReadyS', `must be >= maxReactionS (${reaction}), got ${ready}`);
     if (h.maxOvershoot !== undefined) c.count(h.maxOvershoot, 'scoring.hpa.maxOvershoot', 0);
     if (h.maxFlaps !== undefined) c.count(h.maxFlaps, 'scoring.hpa.maxFlaps', 0);
+    if (h.scaleDownStabilizationS !== undefined) c.nonNegative(h.scaleDownStabilizationS, 'scoring.hpa.scaleDownStabilizationS');
     if (needs.metricsApi !== true) c.fail('needs.metricsApi', 'must be true when scoring.hpa is set (the HPA reads the metrics API)');
   }
   if (scoring.drain !== undefined) {

@@ -64,6 +64,8 @@ export interface Plan {
   /** Why this scale (flag, or the machine-fit default with its arithmetic). */
   scaleReason: string;
   seed: number;
+  /** Why this seed (--seed, or derived from the scenario name). Optional: added after plan/v1. */
+  seedReason?: string;
   durationS: number;
   shards: number;
   /** Per-process capacity assumed when computing shards (req/s). */
