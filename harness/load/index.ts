@@ -1,0 +1,171 @@
+// The load engine's one entry: run a plan's streams on real k6 (one process per shard), collect
+// into the run's Prometheus, read back one per-second series, keep k6's summaries as witness.
+import { existsSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Plan } from '../plan/types.ts';
+import type { K6ShardSummary, LoadSeries } from '../timeline/types.ts';
+import { ensureK6 } from '../tools/k6.ts';
+import { startPrometheus, type RunningPrometheus } from '../tools/prometheus.ts';
+import { stagesDurationS, type LoadShape } from '../../scenarios/k6/shape.ts';
+import { assertLoopbackTargets } from './loopback.ts';
+import { executionSegments } from './segments.ts';
+import { buildLoadSeries, seriesQueries, type SeriesQueryName } from './series.ts';
+import { planToShape, type LoadTargets } from './shape.ts';
+import { resume, startShard, waitPaused, type ShardProcess } from './shard.ts';
+import { readShardSummary } from './summary.ts';
+import type { PromSample } from '../tools/prometheus.ts';
+
+export { mapFailureCause } from './failure-cause.ts';
+export { sumSummaries } from './summary.ts';
+export type { LoadTargets } from './shape.ts';
+
+export interface RunLoadOptions {
+  plan: Plan;
+  runId: string;
+  runDir: string;
+  targets: LoadTargets;
+  signal?: AbortSignal;
+  progress?: (line: string) => void;
+  onStarted?: (loadStartedAt: number) => void;
+  /** Non-loopback hosts the caller vouches for (pods of a cluster the harness manages). */
+  allowedHosts?: string[];
+  /** Seconds between progress lines (default 5). */
+  progressEveryS?: number;
+}
+
+export interface RunLoadResult {
+  series: LoadSeries | null;
+  summaries: K6ShardSummary[];
+  loadStartedAt: number | null;
+}
+
+/** Seconds from load start to the end of the last stream. */
+export function shapeEndS(shape: LoadShape): number {
+  const ends = [shape.http, shape.grpc, shape.ws].filter((s) => s !== null).map((s) => s!.startS + stagesDurationS(s!.stages));
+  return Math.max(0, ...ends);
+}
+
+const STARTUP_BUDGET_S = 120;
+
+export async function runLoad(opts: RunLoadOptions): Promise<RunLoadResult> {
+  const progress = opts.progress ?? (() => undefined);
+  assertLoopbackTargets({ 'targets.http': opts.targets.http, 'targets.ws': opts.targets.ws, 'targets.grpc': opts.targets.grpc }, opts.allowedHosts);
+  const shape = planToShape(opts.plan, opts.targets, opts.runId);
+  const shards = Math.max(1, opts.plan.shards);
+  const endS = shapeEndS(shape);
+  const lifetimeS = STARTUP_BUDGET_S + endS + opts.plan.load.timeoutS + 30;
+  const k6 = await ensureK6(progress);
+  const k6Dir = join(opts.runDir, 'k6');
+  mkdirSync(k6Dir, { recursive: true });
+
+  const prom = await startPrometheus({ dir: join(opts.runDir, 'prometheus'), lifetimeS: lifetimeS + 120 });
+  const running: ShardProcess[] = [];
+  let loadStartedAt: number | null = null;
+  const stopAll = () => running.forEach((s) => s.stop());
+  const onAbort = () => {
+    progress('load: stopping k6 shards (abort)');
+    stopAll();
+  };
+  opts.signal?.addEventListener('abort', onAbort, { once: true });
+  let ticker: NodeJS.Timeout | undefined;
+  try {
+    if (opts.signal?.aborted) throw new Error('load aborted before it started');
+    const segments = executionSegments(shards);
+    progress(`load: starting ${shards} k6 shard(s), Prometheus at ${prom.url}, run folder ${opts.runDir}`);
+    for (let i = 0; i < shards; i++) {
+      running.push(await startShard({ k6, index: i, segment: segments[i]!, shape, testId: opts.runId, writeUrl: prom.writeUrl, dir: k6Dir, lifetimeS }));
+    }
+    const readyBy = Date.now() + STARTUP_BUDGET_S * 1000;
+    try {
+      await Promise.all(running.map((s) => waitPaused(s, readyBy, opts.signal)));
+      await Promise.all(running.map((s) => resume(s)));
+      loadStartedAt = Date.now();
+    } catch (err) {
+      stopAll();
+      await Promise.all(running.map((s) => s.done));
+      if (opts.signal?.aborted) return { series: null, summaries: collectSummaries(running, progress), loadStartedAt: null };
+      throw err;
+    }
+    opts.onStarted?.(loadStartedAt);
+    progress(`load: started at ${new Date(loadStartedAt).toISOString()}, ${endS} s planned`);
+    ticker = reportProgress(prom, opts.runId, loadStartedAt, endS, progress, opts.progressEveryS ?? 5);
+    const results = await Promise.all(running.map((s) => s.done));
+    clearInterval(ticker);
+    results.forEach((r, i) => {
+      if (r instanceof Error) progress(`load: shard ${i} failed: ${r.message}`);
+      else if (r.code !== 0) progress(`load: shard ${i} exited ${r.code ?? r.signal} (log: ${running[i]!.logFile})`);
+    });
+    const endedAt = Math.max(...running.map((s) => s.exitedAt() ?? Date.now()));
+    const series = await readLoadSeries(prom, {
+      testId: opts.runId,
+      shards,
+      loadStartedAt,
+      endedAt,
+      stages: (opts.plan.load.http ?? opts.plan.load.grpc ?? opts.plan.load.ws)?.stages ?? [],
+      ws: shape.ws !== null,
+      grpc: shape.grpc !== null,
+    });
+    return { series, summaries: collectSummaries(running, progress), loadStartedAt };
+  } finally {
+    if (ticker) clearInterval(ticker);
+    opts.signal?.removeEventListener('abort', onAbort);
+    stopAll();
+    await Promise.all(running.map((s) => s.done));
+    await prom.stop();
+  }
+}
+
+function collectSummaries(shards: ShardProcess[], progress: (line: string) => void): K6ShardSummary[] {
+  const out: K6ShardSummary[] = [];
+  for (const s of shards) {
+    if (!existsSync(s.summaryFile)) {
+      progress(`load: shard ${s.index} left no summary (${s.summaryFile}); it was killed before writing it`);
+      continue;
+    }
+    out.push(readShardSummary(s.summaryFile, s.index));
+  }
+  return out;
+}
+
+export interface ReadSeriesOptions {
+  testId: string;
+  shards: number;
+  loadStartedAt: number;
+  endedAt: number;
+  stages: readonly { name: string; startS: number; endS: number }[];
+  ws: boolean;
+  grpc: boolean;
+}
+
+/** Range queries (step 1 s) for every series, then the pure mapping. */
+export async function readLoadSeries(prom: RunningPrometheus, o: ReadSeriesOptions): Promise<LoadSeries> {
+  const seconds = Math.max(1, Math.ceil((o.endedAt - o.loadStartedAt) / 1000));
+  const startS = o.loadStartedAt / 1000 + 1;
+  const endS = o.loadStartedAt / 1000 + seconds;
+  const queries = seriesQueries(o.testId);
+  const results: Partial<Record<SeriesQueryName, PromSample[]>> = {};
+  await Promise.all(
+    (Object.keys(queries) as SeriesQueryName[]).map(async (name) => {
+      results[name] = await prom.queryRange(queries[name], startS, endS, 1);
+    }),
+  );
+  return buildLoadSeries({ testId: o.testId, shards: o.shards, loadStartedAt: o.loadStartedAt, seconds, stages: o.stages, ws: o.ws, grpc: o.grpc, results });
+}
+
+function reportProgress(prom: RunningPrometheus, testId: string, startedAt: number, plannedS: number, progress: (line: string) => void, everyS: number): NodeJS.Timeout {
+  let last: { at: number; count: number } | null = null;
+  const sel = `{testid="${testId}"}`;
+  return setInterval(() => {
+    void prom
+      .query(`(sum(k6_http_reqs_total${sel}) or vector(0)) + (sum(k6_grpc_reqs_total${sel}) or vector(0))`)
+      .then((r) => {
+        const count = Number(r[0]?.value[1] ?? 0);
+        const now = Date.now();
+        const rate = last ? (count - last.count) / ((now - last.at) / 1000) : count / ((now - startedAt) / 1000);
+        last = { at: now, count };
+        const elapsed = Math.round((now - startedAt) / 1000);
+        progress(`load: ${elapsed}/${plannedS} s  ${Math.round(rate).toLocaleString('en')} req/s  ${count.toLocaleString('en')} requests so far`);
+      })
+      .catch(() => undefined);
+  }, everyS * 1000);
+}
