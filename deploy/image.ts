@@ -1,0 +1,86 @@
+// The stand-in image, built with no registry: a static Go binary (CGO off) copied into an image
+// FROM scratch by `podman build`, saved as a docker-archive for `kind load image-archive`.
+// Tagged and cached by the content hash of the stand-in's sources.
+import { createHash } from 'node:crypto';
+import { existsSync, readdirSync, readFileSync, statSync, writeFileSync, renameSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { cacheDir } from '../harness/tools/cache.ts';
+import { exec, toolEnv } from '../harness/tools/exec.ts';
+
+export const STANDIN_REPO = 'localhost/kube-chaos-harness/standin';
+/** The placeholder image name in every base manifest; deploy/render.ts replaces it. */
+export const STANDIN_PLACEHOLDER = `${STANDIN_REPO}:dev`;
+
+export const STANDIN_SRC = fileURLToPath(new URL('./standin/', import.meta.url));
+
+// No shell, no libc: the binary is static. USER 65534 unless the manifest says otherwise.
+const CONTAINERFILE = `FROM scratch
+COPY standin /standin
+USER 65534:65534
+EXPOSE 8080 8443 9090
+ENTRYPOINT ["/standin"]
+`;
+
+export interface StandinImage {
+  ref: string;
+  archive: string;
+  sizeBytes: number;
+}
+
+/** Hash of every source file of the stand-in plus the Containerfile: the image's tag. */
+export function standinHash(): string {
+  const h = createHash('sha256');
+  const files = readdirSync(STANDIN_SRC)
+    .filter((f) => /\.(go|mod|sum)$/.test(f) && !f.endsWith('_test.go'))
+    .sort();
+  for (const f of files) {
+    h.update(f).update('\0').update(readFileSync(join(STANDIN_SRC, f))).update('\0');
+  }
+  h.update(CONTAINERFILE);
+  return h.digest('hex').slice(0, 16);
+}
+
+export function standinRef(hash = standinHash()): string {
+  return `${STANDIN_REPO}:${hash}`;
+}
+
+/** Build (or reuse) the stand-in image and its archive. Prints the size through progress. */
+export async function buildStandinImage(progress: (line: string) => void = () => {}): Promise<StandinImage> {
+  const hash = standinHash();
+  const ref = standinRef(hash);
+  const archive = join(cacheDir('images'), `standin-${hash}.tar`);
+  if (existsSync(archive)) {
+    const sizeBytes = statSync(archive).size;
+    progress(`standin image ${ref}: cached ${archive} (${mb(sizeBytes)})`);
+    return { ref, archive, sizeBytes };
+  }
+  const ctx = cacheDir('standin', hash);
+  progress(`standin: go build (static, CGO_ENABLED=0) -> ${ctx}/standin`);
+  await exec('nice', ['-n', '10', 'go', 'build', '-trimpath', '-ldflags=-s -w', '-o', join(ctx, 'standin'), '.'], {
+    cwd: STANDIN_SRC,
+    timeoutMs: 15 * 60_000,
+    env: toolEnv({ CGO_ENABLED: '0', GOFLAGS: '-mod=mod' }),
+  });
+  writeFileSync(join(ctx, 'Containerfile'), CONTAINERFILE);
+  progress(`standin: podman build ${ref}`);
+  await exec('podman', ['build', '--quiet', '-t', ref, '-f', join(ctx, 'Containerfile'), ctx], { timeoutMs: 5 * 60_000 });
+  const partial = `${archive}.partial`;
+  await exec('podman', ['save', '--format', 'docker-archive', '-o', partial, ref], { timeoutMs: 5 * 60_000 });
+  // Rename last: an archive that exists is always complete, so the cache check above is safe.
+  renameSync(partial, archive);
+  const sizeBytes = statSync(archive).size;
+  progress(`standin image ${ref}: ${archive} (${mb(sizeBytes)})`);
+  return { ref, archive, sizeBytes };
+}
+
+/** Make sure Podman's own store has the image (contract tests run it there). */
+export async function ensureStandinInPodman(image: StandinImage): Promise<void> {
+  const has = await exec('podman', ['image', 'exists', image.ref], { timeoutMs: 30_000, nothrow: true });
+  if (has.code === 0) return;
+  await exec('podman', ['load', '-i', image.archive], { timeoutMs: 5 * 60_000 });
+}
+
+function mb(bytes: number): string {
+  return `${(bytes / 1024 / 1024).toFixed(1)} MB`;
+}
