@@ -37,6 +37,8 @@ export interface RunLoadResult {
   series: LoadSeries | null;
   summaries: K6ShardSummary[];
   loadStartedAt: number | null;
+  /** Whole-run HTTP latency quantiles (ms) from the cumulative native histogram; null without requests. */
+  runLatencyMs: { p50: number; p95: number; p99: number } | null;
 }
 
 /** Seconds from load start to the end of the last stream. */
@@ -83,7 +85,7 @@ export async function runLoad(opts: RunLoadOptions): Promise<RunLoadResult> {
     } catch (err) {
       stopAll();
       await Promise.all(running.map((s) => s.done));
-      if (opts.signal?.aborted) return { series: null, summaries: collectSummaries(running, progress), loadStartedAt: null };
+      if (opts.signal?.aborted) return { series: null, summaries: collectSummaries(running, progress), loadStartedAt: null, runLatencyMs: null };
       throw err;
     }
     opts.onStarted?.(loadStartedAt);
@@ -105,7 +107,8 @@ export async function runLoad(opts: RunLoadOptions): Promise<RunLoadResult> {
       ws: shape.ws !== null,
       grpc: shape.grpc !== null,
     });
-    return { series, summaries: collectSummaries(running, progress), loadStartedAt };
+    const runLatencyMs = await readRunLatency(prom, opts.runId, endedAt);
+    return { series, summaries: collectSummaries(running, progress), loadStartedAt, runLatencyMs };
   } finally {
     if (ticker) clearInterval(ticker);
     opts.signal?.removeEventListener('abort', onAbort);
@@ -150,6 +153,17 @@ export async function readLoadSeries(prom: RunningPrometheus, o: ReadSeriesOptio
     }),
   );
   return buildLoadSeries({ testId: o.testId, shards: o.shards, loadStartedAt: o.loadStartedAt, seconds, stages: o.stages, ws: o.ws, grpc: o.grpc, results });
+}
+
+/** Quantiles of the whole run: k6's native histograms are cumulative, so the last value is the run. */
+export async function readRunLatency(prom: RunningPrometheus, testId: string, atMs: number): Promise<{ p50: number; p95: number; p99: number } | null> {
+  const q = async (quantile: number) => {
+    const r = await prom.query(`histogram_quantile(${quantile}, sum(k6_http_req_duration_seconds{testid="${testId}"}))`, atMs / 1000 + 1);
+    const v = Number(r[0]?.value[1]);
+    return Number.isFinite(v) ? Math.round(v * 1e6) / 1e3 : null;
+  };
+  const [p50, p95, p99] = await Promise.all([q(0.5), q(0.95), q(0.99)]);
+  return p50 === null || p95 === null || p99 === null ? null : { p50, p95, p99 };
 }
 
 function reportProgress(prom: RunningPrometheus, testId: string, startedAt: number, plannedS: number, progress: (line: string) => void, everyS: number): NodeJS.Timeout {

@@ -12,9 +12,12 @@ export interface LoadTargets {
   grpc?: string;
 }
 
-/** Arrival-rate VUs: enough for ~10 ms of latency at peak pre-allocated, a bounded reserve for slow servers. */
+/**
+ * Arrival-rate VUs: pre-allocated for ~20 ms of latency at peak (a VU started mid-test costs a
+ * script compile and drops iterations meanwhile), plus a bounded reserve for slow servers.
+ */
 export function vuBudget(peakRate: number): { preAllocatedVUs: number; maxVUs: number } {
-  const preAllocatedVUs = Math.min(200, Math.max(5, Math.ceil(peakRate / 100)));
+  const preAllocatedVUs = Math.min(200, Math.max(20, Math.ceil(peakRate / 50)));
   const maxVUs = Math.min(600, Math.max(preAllocatedVUs * 4, Math.ceil(peakRate / 5)));
   return { preAllocatedVUs, maxVUs };
 }
@@ -69,7 +72,7 @@ function rateStream(stages: readonly PlannedStage[], timeoutS: number): RateStre
 }
 
 function joinUrl(base: string, path: string | undefined): string {
-  if (!path || path === '/') return base.endsWith('/') ? base : `${base}/`;
+  if (!path) return base;
   return `${base.replace(/\/$/, '')}/${path.replace(/^\//, '')}`;
 }
 
