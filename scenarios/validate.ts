@@ -22,7 +22,8 @@ export const ENTRY_PORTS = ['http', 'https', 'ws', 'grpc'] as const;
 export const CHAOS_ACTIONS = ['pod-kill', 'rollout', 'scale', 'node-drain'] as const;
 export const POD_PICKS = ['oldest', 'newest', 'random'] as const;
 
-const DNS_LABEL = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
+/** A Kubernetes object/namespace name segment (RFC 1123 label). */
+export const DNS_NAME = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
 
 type Json = Record<string, unknown>;
 
@@ -60,7 +61,7 @@ class Checker {
 
   dnsName(v: unknown, path: string): string {
     const s = this.string(v, path);
-    if (!DNS_LABEL.test(s)) this.fail(path, `must be a lowercase DNS label (a-z, 0-9, '-', at most 63), got ${show(v)}`);
+    if (!DNS_NAME.test(s)) this.fail(path, `must be a lowercase DNS label (a-z, 0-9, '-', at most 63), got ${show(v)}`);
     return s;
   }
 

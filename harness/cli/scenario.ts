@@ -1,0 +1,176 @@
+// `npm run scenario`: list the catalogue, print a scenario's resolved plan, or run it (or a suite).
+//   npm run scenario -- --list
+//   npm run scenario proxy-rollout -- --plan [--json]
+//   npm run scenario proxy-rollout [-- --scale 0.01 --set proxy.drain=none]
+//   npm run scenario -- --suite nightly
+// Flags go after `--`: without it npm takes them for its own and the harness never sees them.
+import { availableParallelism } from 'node:os';
+import { pathToFileURL } from 'node:url';
+import type { Scenario } from '../../scenarios/model.ts';
+import { SUITES, loadCatalogue, scenarioFile } from '../../scenarios/index.ts';
+import { DNS_NAME } from '../../scenarios/validate.ts';
+import { formatPlan, table } from '../plan/format.ts';
+import { resolvePlan, type ResolveOptions } from '../plan/resolve.ts';
+import type { Plan, ProviderName } from '../plan/types.ts';
+import { choiceFlag, durationFlag, flagsEatenByNpm, helpText, numberFlag, parseFlags, type FlagSpecs } from './args.ts';
+import { EXIT, UsageError, runCli, unknownChoice } from './usage.ts';
+
+export const PROVIDERS: readonly ProviderName[] = ['kind', 'existing'];
+
+export const SCENARIO_FLAGS = {
+  list: { type: 'boolean', help: 'list the catalogue: name, system, workloads, purpose' },
+  plan: { type: 'boolean', help: 'print the resolved plan and stop (never touches a cluster)' },
+  json: { type: 'boolean', help: 'with --plan or --list: print JSON' },
+  provider: { type: 'string', value: 'kind|existing', help: 'cluster to run on (default: detected, see npm run doctor)' },
+  scale: { type: 'string', value: '<x>', help: "multiply the seeds' full-scale rates (default: what fits this machine)" },
+  duration: { type: 'string', value: '<s>', help: 'total load duration (90, 90s, 2m); stages and chaos offsets stretch with it' },
+  seed: { type: 'string', value: '<n>', help: 'random seed for pod picks (default: derived from the scenario name)' },
+  out: { type: 'string', value: '<dir>', help: 'run folder parent (default: runs/)' },
+  'keep-cluster': { type: 'boolean', help: 'leave the cluster (and the run namespace) up afterwards' },
+  set: { type: 'string', multiple: true, value: '<key=value>', help: 'override a scenario value, repeatable: proxy.drain=none, slos.successRatio=0.99' },
+  name: { type: 'string', value: '<cluster>', help: 'cluster name (kind) or kubeconfig context (existing); default kch' },
+  'allow-namespace': { type: 'string', multiple: true, value: '<ns>', help: 'also let chaos act in this namespace (repeatable)' },
+  'allow-node-drain': { type: 'boolean', help: 'let chaos cordon and drain nodes of an existing cluster' },
+  suite: { type: 'string', value: SUITES.map((s) => s.name).join('|'), help: 'run (or plan) every scenario of a suite in turn' },
+  help: { type: 'boolean', help: 'this text' },
+} satisfies FlagSpecs;
+
+const USAGE = `usage: npm run scenario -- --list
+       npm run scenario <name> -- --plan [--json]
+       npm run scenario <name> [-- <flags>]
+       npm run scenario -- --suite nightly|pre-release [<flags>]
+
+Flags go after \`--\` (npm keeps flags before it for itself).
+Exit codes: 0 pass, 1 verdict failed, 2 usage, 3 infrastructure.`;
+
+export interface Detected {
+  name: ProviderName;
+  reason: string;
+}
+
+/** The provider a run would use: the flag, else clusters/ detection, else kind. */
+export async function chooseProvider(flag: string | undefined): Promise<Detected> {
+  if (flag !== undefined) return { name: choiceFlag('provider', flag, PROVIDERS), reason: `--provider ${flag}` };
+  try {
+    // Another area's module: loaded by URL so that its absence degrades to 'kind', not a crash.
+    const clusters = (await import(new URL('../../clusters/index.ts', import.meta.url).href)) as {
+      detectProvider?: () => Promise<Detected>;
+    };
+    if (typeof clusters.detectProvider !== 'function') return { name: 'kind', reason: 'default (clusters/index.ts has no detectProvider)' };
+    return await clusters.detectProvider();
+  } catch (err) {
+    return { name: 'kind', reason: `default (provider detection unavailable: ${err instanceof Error ? err.message.split('\n')[0] : String(err)})` };
+  }
+}
+
+function listing(catalogue: Map<string, Scenario>): string {
+  const rows = [...catalogue.values()].map((s) => [s.name, s.system, s.workloads.map((w) => w.object.name).join(', '), s.purpose]);
+  const suites = SUITES.map((s) => `  ${s.name}: ${s.scenarios.join(', ')}`).join('\n');
+  return `${table(['scenario', 'system', 'workloads', 'purpose'], rows)}\n\nsuites\n${suites}\n`;
+}
+
+export async function main(argv: readonly string[]): Promise<number> {
+  const { values: v, positionals } = parseFlags(argv, SCENARIO_FLAGS);
+  const eaten = flagsEatenByNpm(SCENARIO_FLAGS);
+  if (eaten.length > 0) {
+    throw new UsageError(`npm took ${eaten.map((f) => `--${f}`).join(', ')} for itself; put flags after \`--\`: npm run scenario <name> -- --${eaten[0]}`);
+  }
+  if (v.help) {
+    process.stdout.write(helpText(USAGE, SCENARIO_FLAGS));
+    return EXIT.pass;
+  }
+  const catalogue = await loadCatalogue();
+  const names = [...catalogue.keys()];
+
+  if (v.list) {
+    if (positionals.length > 0) throw new UsageError(`--list takes no scenario name (got ${positionals.join(' ')})`);
+    if (v.json) process.stdout.write(`${JSON.stringify([...catalogue.values()].map(({ name, system, purpose, workloads }) => ({ name, system, purpose, workloads: workloads.map((w) => w.object.name) })), null, 2)}\n`);
+    else process.stdout.write(listing(catalogue));
+    return EXIT.pass;
+  }
+  if (v.json && !v.plan) throw new UsageError('--json goes with --plan or --list');
+
+  // Which scenarios: one by name, or a suite.
+  let chosen: string[];
+  if (v.suite !== undefined) {
+    if (positionals.length > 0) throw new UsageError(`give a scenario name or --suite, not both (got ${positionals.join(' ')} and --suite ${v.suite})`);
+    const suite = SUITES.find((s) => s.name === v.suite);
+    if (!suite) throw unknownChoice('suite', v.suite, SUITES.map((s) => s.name));
+    chosen = suite.scenarios;
+  } else {
+    if (positionals.length === 0) throw new UsageError(`name a scenario (valid: ${names.join(', ')}), or use --suite or --list`);
+    if (positionals.length > 1) {
+      throw new UsageError(`one scenario at a time (got ${positionals.join(', ')}); flags go after \`--\` and values follow their flag`);
+    }
+    const name = positionals[0]!;
+    if (!catalogue.has(name)) throw unknownChoice('scenario', name, names);
+    chosen = [name];
+  }
+
+  // Flag values, checked before anything is resolved or started.
+  const scale = v.scale === undefined ? undefined : numberFlag('scale', v.scale, (n) => (n > 0 ? null : 'must be > 0'));
+  const durationS = v.duration === undefined ? undefined : durationFlag('duration', v.duration);
+  const seed =
+    v.seed === undefined ? undefined : numberFlag('seed', v.seed, (n) => (Number.isInteger(n) && n >= 0 && n <= 0xffffffff ? null : 'must be an integer in [0, 4294967295]'));
+  const clusterName = v.name ?? 'kch';
+  if (!DNS_NAME.test(clusterName)) throw new UsageError(`--name '${clusterName}': must be a lowercase DNS label (a-z, 0-9, '-')`);
+  for (const ns of v['allow-namespace'] ?? []) {
+    if (!DNS_NAME.test(ns)) throw new UsageError(`--allow-namespace '${ns}': not a namespace name`);
+  }
+  const provider = await chooseProvider(v.provider);
+
+  const base: Omit<ResolveOptions, 'file'> = {
+    provider,
+    cores: availableParallelism(),
+    scale,
+    durationS,
+    seed,
+    sets: v.set ?? [],
+    outDir: v.out ?? 'runs',
+    keepCluster: v['keep-cluster'] ?? false,
+  };
+  // Resolve every plan first: a bad --set or --duration fails before the first run starts.
+  const plans: Plan[] = chosen.map((name) => resolvePlan(catalogue.get(name)!, { ...base, file: scenarioFile(name) }));
+
+  if (v.plan) {
+    if (v.json) process.stdout.write(`${JSON.stringify(plans.length === 1 ? plans[0] : plans, null, 2)}\n`);
+    else process.stdout.write(plans.map(formatPlan).join('\n'));
+    return EXIT.pass;
+  }
+
+  const { runScenario } = (await import(new URL('../run/run.ts', import.meta.url).href)) as {
+    runScenario: (plan: Plan, opts: { clusterName: string; allowNamespaces: string[]; allowNodeDrain: boolean; signal?: AbortSignal }) => Promise<number>;
+  };
+  let interrupted = false;
+  const onInterrupt = () => {
+    interrupted = true;
+  };
+  process.on('SIGINT', onInterrupt);
+  let worst: number = EXIT.pass;
+  const results: string[] = [];
+  try {
+    for (const plan of plans) {
+      if (interrupted) {
+        results.push(`${plan.scenario}: not run (interrupted)`);
+        continue;
+      }
+      process.stdout.write(formatPlan(plan));
+      const code = await runScenario(plan, {
+        clusterName,
+        allowNamespaces: v['allow-namespace'] ?? [],
+        allowNodeDrain: v['allow-node-drain'] ?? false,
+      });
+      results.push(`${plan.scenario}: ${code === EXIT.pass ? 'pass' : code === EXIT.verdictFailed ? 'FAILED' : `infrastructure error (exit ${code})`}`);
+      // Infrastructure (3) outranks a failed verdict (1), which outranks a pass.
+      worst = Math.max(worst, code);
+    }
+  } finally {
+    process.off('SIGINT', onInterrupt);
+  }
+  if (plans.length > 1) process.stdout.write(`\nsuite ${v.suite}:\n${results.map((r) => `  ${r}`).join('\n')}\n`);
+  return interrupted && worst === EXIT.pass ? EXIT.infrastructure : worst;
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  await runCli(() => main(process.argv.slice(2)));
+}
