@@ -1,0 +1,255 @@
+// kind, on Docker or Podman (whichever starts privileged containers here), with a node image that
+// is pulled or built offline, a generated config, a bridge pod network where kindnetd cannot be
+// obtained, and metrics-server. Reuses a healthy cluster by name; recreates a broken one.
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { exec, type ExecResult } from '../harness/tools/exec.ts';
+import { cacheDir } from '../harness/tools/cache.ts';
+import type { ClusterOptions, ClusterProvider, ClusterStatus, ProgressSink, RunningCluster } from './provider.ts';
+import { seconds, stderrProgress, timedStep } from './progress.ts';
+import { detectEngine, describeEngine } from './engine/detect.ts';
+import { kindEnv, type EngineName } from './engine/engine.ts';
+import { ensureKind } from './kind/kind-binary.ts';
+import { ensureKubectl, kubectl } from './kubectl.ts';
+import { ensureNodeImage, type NodeImage } from './node-image/node-image.ts';
+import { DEFAULT_NODE_PORTS, kindConfig } from './kind/kind-config.ts';
+import { listNodeContainers, removeLeftovers } from './kind/node-containers.ts';
+import { applyPodNetwork, waitForPodCIDRs } from './kind/pod-network-apply.ts';
+import { installMetricsServer } from './kind/metrics-server-addon.ts';
+import { buildMetricsServerImage, METRICS_SERVER_IMAGE } from '../deploy/addons/metrics-server/image.ts';
+
+export const DEFAULT_WORKERS = 2;
+
+/** What `up` created, kept beside the kubeconfig so a later `up` can tell whether it matches. */
+interface ClusterRecord {
+  workers: number;
+  nodePorts: number[];
+  nodeImage: string;
+  podNetwork: 'bridge' | 'kind-default';
+}
+
+export interface KindProviderOptions {
+  /** Where the kubeconfig is written (default cacheDir('kubeconfig')/<name>.yaml). */
+  kubeconfigPath?: (name: string) => string;
+}
+
+export class KindProvider implements ClusterProvider {
+  readonly name = 'kind' as const;
+
+  constructor(private readonly options: KindProviderOptions = {}) {}
+
+  kubeconfigPath(name: string): string {
+    return this.options.kubeconfigPath?.(name) ?? join(cacheDir('kubeconfig'), `${name}.yaml`);
+  }
+
+  private recordPath(name: string): string {
+    return join(cacheDir('kind', name), 'cluster.json');
+  }
+
+  async available(): Promise<{ ok: boolean; reason: string }> {
+    const d = await detectEngine({ setUp: false });
+    const others = d.passedOver.length ? `; passed over ${d.passedOver.join('; ')}` : '';
+    return d.engine ? { ok: true, reason: `kind on ${d.engine}: ${d.reason}${others}` } : { ok: false, reason: `${d.reason}${others}` };
+  }
+
+  private async engine(progress: ProgressSink): Promise<EngineName> {
+    const d = await detectEngine({ setUp: true });
+    describeEngine(d, progress);
+    if (!d.engine) throw new Error(`kind: no container engine can start kind's privileged nodes here: ${d.passedOver.join('; ')}`);
+    return d.engine;
+  }
+
+  private async kind(engine: EngineName, args: string[], timeoutMs: number, progress?: ProgressSink): Promise<ExecResult> {
+    const bin = await ensureKind(progress ?? stderrProgress);
+    return exec(bin, args, {
+      env: kindEnv(engine),
+      timeoutMs,
+      onLine: progress ? (line) => line.trim() && progress(`  kind: ${line.trim()}`) : undefined,
+    });
+  }
+
+  private async clusterNames(engine: EngineName): Promise<string[]> {
+    const r = await this.kind(engine, ['get', 'clusters'], 60_000);
+    return r.stdout.split('\n').map((l) => l.trim()).filter(Boolean);
+  }
+
+  async status(name: string): Promise<ClusterStatus> {
+    const engine = await this.engine(() => undefined);
+    const containers = await listNodeContainers(engine, name);
+    if (containers.length === 0) return { exists: false, healthy: false, detail: `no kind cluster named '${name}'`, nodes: [] };
+    const stopped = containers.filter((c) => c.state !== 'running');
+    const fromContainers = containers.map((c) => ({ name: c.name, ready: false, role: c.role }));
+    if (stopped.length > 0)
+      return { exists: true, healthy: false, detail: `node containers not running: ${stopped.map((c) => `${c.name} (${c.state})`).join(', ')}`, nodes: fromContainers };
+    const kubeconfig = this.kubeconfigPath(name);
+    const kc = await this.kind(engine, ['get', 'kubeconfig', '--name', name], 30_000).catch((e: Error) => e);
+    if (kc instanceof Error) return { exists: true, healthy: false, detail: `kind get kubeconfig failed: ${kc.message.split('\n')[0]}`, nodes: fromContainers };
+    writeFileSync(kubeconfig, kc.stdout, { mode: 0o600 });
+    const r = await kubectl({ kubeconfigPath: kubeconfig }, ['get', 'nodes', '-o', 'json', '--request-timeout=10s'], { timeoutMs: 20_000, nothrow: true });
+    if (r.code !== 0) return { exists: true, healthy: false, detail: `API server does not answer: ${r.stderr.trim().split('\n').pop()}`, nodes: fromContainers };
+    const list = JSON.parse(r.stdout) as {
+      items: { metadata: { name: string; labels?: Record<string, string> }; status: { conditions?: { type: string; status: string }[] } }[];
+    };
+    const nodes = list.items.map((n) => ({
+      name: n.metadata.name,
+      ready: n.status.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false,
+      role: n.metadata.labels?.['node-role.kubernetes.io/control-plane'] !== undefined ? 'control-plane' : 'worker',
+    }));
+    const notReady = nodes.filter((n) => !n.ready);
+    const missing = containers.filter((c) => !nodes.some((n) => n.name === c.name));
+    const healthy = notReady.length === 0 && missing.length === 0 && nodes.length > 0;
+    const detail = healthy
+      ? `${nodes.length} nodes Ready`
+      : [notReady.length ? `not Ready: ${notReady.map((n) => n.name).join(', ')}` : '', missing.length ? `not registered: ${missing.map((c) => c.name).join(', ')}` : '']
+          .filter(Boolean)
+          .join('; ');
+    return { exists: true, healthy, detail, nodes };
+  }
+
+  async up(opts: ClusterOptions): Promise<RunningCluster> {
+    const progress = opts.progress ?? stderrProgress;
+    const name = opts.name;
+    const workers = opts.workers ?? DEFAULT_WORKERS;
+    const nodePorts = [...(opts.nodePorts ?? DEFAULT_NODE_PORTS)];
+    const started = Date.now();
+    const engine = await this.engine(progress);
+    await ensureKind(progress);
+    await ensureKubectl(progress);
+
+    const existing = await this.status(name);
+    if (existing.exists) {
+      const record = this.readRecord(name);
+      const mismatch = record ? this.mismatch(record, workers, nodePorts) : 'no record of how it was created';
+      if (existing.healthy && !mismatch) {
+        progress(`cluster '${name}' exists and is healthy (${existing.detail}): reusing it`);
+        const running = await this.ready(engine, name, record!, false, progress);
+        progress(`cluster '${name}' ready in ${seconds(Date.now() - started)} (reused)`);
+        return running;
+      }
+      progress(`cluster '${name}' exists but ${existing.healthy ? mismatch : `is broken (${existing.detail})`}: deleting and recreating it`);
+      await this.down(name, progress);
+    } else {
+      // a create that failed before kind labelled a cluster can still have left volumes
+      const left = await removeLeftovers(engine, name);
+      if (left.length) progress(`removed leftovers of an earlier failed create: ${left.join(', ')}`);
+    }
+
+    const image = await ensureNodeImage(engine, progress);
+    const record: ClusterRecord = {
+      workers,
+      nodePorts,
+      nodeImage: image.ref,
+      podNetwork: image.offline ? 'bridge' : 'kind-default',
+    };
+    const configPath = join(cacheDir('kind', name), 'kind-config.yaml');
+    writeFileSync(
+      configPath,
+      kindConfig({ name, workers, nodeImage: image.ref, kubernetesVersion: image.kubernetesVersion, nodePorts, disableDefaultCNI: record.podNetwork === 'bridge' }),
+    );
+    const kubeconfig = this.kubeconfigPath(name);
+    try {
+      await timedStep(progress, `kind create cluster '${name}' (1 control plane + ${workers} workers, image ${image.ref})`, () =>
+        this.kind(
+          engine,
+          ['create', 'cluster', '--name', name, '--config', configPath, '--kubeconfig', kubeconfig, ...(record.podNetwork === 'kind-default' ? ['--wait', '5m'] : [])],
+          15 * 60_000,
+          progress,
+        ),
+      );
+      writeFileSync(this.recordPath(name), JSON.stringify(record, null, 2));
+      const running = await this.ready(engine, name, record, true, progress, image);
+      progress(`cluster '${name}' ready in ${seconds(Date.now() - started)} (created)`);
+      return running;
+    } catch (err) {
+      progress(`cluster '${name}' failed to come up; cleaning up what the create left behind`);
+      await this.down(name, progress).catch((e: Error) => progress(`cleanup failed too: ${e.message.split('\n')[0]}`));
+      throw err;
+    }
+  }
+
+  private mismatch(record: ClusterRecord, workers: number, nodePorts: number[]): string | null {
+    if (record.workers !== workers) return `has ${record.workers} workers, ${workers} asked`;
+    if (record.nodePorts.join(',') !== nodePorts.join(',')) return 'maps other NodePorts than asked';
+    return null;
+  }
+
+  private readRecord(name: string): ClusterRecord | null {
+    const path = this.recordPath(name);
+    if (!existsSync(path)) return null;
+    try {
+      return JSON.parse(readFileSync(path, 'utf8')) as ClusterRecord;
+    } catch {
+      return null;
+    }
+  }
+
+  /** Pod network, Ready nodes, CoreDNS, metrics-server: idempotent, so it also heals a reused cluster. */
+  private async ready(engine: EngineName, name: string, record: ClusterRecord, createdHere: boolean, progress: ProgressSink, image?: NodeImage): Promise<RunningCluster> {
+    const kubeconfigPath = this.kubeconfigPath(name);
+    const target = { kubeconfigPath };
+    const nodeCount = 1 + record.workers;
+    if (record.podNetwork === 'bridge') {
+      await timedStep(progress, 'pod network: per-node bridge on its podCIDR + routes to the other nodes', async () => {
+        const nodes = await waitForPodCIDRs(target, nodeCount, 180_000);
+        await applyPodNetwork(engine, nodes);
+        progress(`  ${nodes.map((n) => `${n.name} ${n.podCIDR} via ${n.internalIP}`).join('; ')}`);
+      });
+    }
+    await timedStep(progress, `wait for ${nodeCount} nodes Ready`, () =>
+      kubectl(target, ['wait', '--for=condition=Ready', 'node', '--all', '--timeout=300s'], { timeoutMs: 310_000 }),
+    );
+    await timedStep(progress, 'wait for CoreDNS', () =>
+      kubectl(target, ['-n', 'kube-system', 'rollout', 'status', 'deploy/coredns', '--timeout=180s'], { timeoutMs: 190_000 }),
+    );
+    const cluster: RunningCluster = {
+      provider: 'kind',
+      name,
+      kubeconfigPath,
+      context: `kind-${name}`,
+      createdHere,
+      capabilities: {
+        nodes: nodeCount,
+        workers: record.workers,
+        metricsApi: true,
+        imageLoad: true,
+        nodeDrain: true,
+        nodePortsOnLoopback: record.nodePorts,
+      },
+      loadImages: (archives, p) => this.loadImages(engine, name, archives, p ?? progress),
+    };
+    if (image && !image.preloaded.includes(METRICS_SERVER_IMAGE)) {
+      await cluster.loadImages([await buildMetricsServerImage(engine, progress)], progress);
+    }
+    await timedStep(progress, 'metrics-server (APIService Available)', () => installMetricsServer(target));
+    return cluster;
+  }
+
+  private async loadImages(engine: EngineName, name: string, archives: string[], progress: ProgressSink): Promise<void> {
+    for (const archive of archives) {
+      if (!existsSync(archive)) throw new Error(`loadImages: archive ${archive} does not exist`);
+      await timedStep(progress, `kind load image-archive ${archive}`, () =>
+        this.kind(engine, ['load', 'image-archive', '--name', name, archive], 10 * 60_000),
+      );
+    }
+  }
+
+  async down(name: string, progress: ProgressSink = stderrProgress): Promise<void> {
+    const d = await detectEngine({ setUp: true });
+    if (!d.engine) {
+      progress(`no container engine here: nothing to delete for '${name}'`);
+      return;
+    }
+    const engine = d.engine;
+    const started = Date.now();
+    const known = (await this.clusterNames(engine)).includes(name);
+    if (known) {
+      await timedStep(progress, `kind delete cluster '${name}'`, () => this.kind(engine, ['delete', 'cluster', '--name', name], 5 * 60_000));
+    }
+    const left = await removeLeftovers(engine, name);
+    if (left.length) progress(`removed leftovers: ${left.join(', ')}`);
+    rmSync(this.kubeconfigPath(name), { force: true });
+    rmSync(this.recordPath(name), { force: true });
+    if (!known && left.length === 0) progress(`cluster '${name}': nothing to delete`);
+    else progress(`cluster '${name}' deleted in ${seconds(Date.now() - started)}`);
+  }
+}

@@ -1,0 +1,29 @@
+// kind, pinned, installed with `go install` into the tool cache when missing.
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { binDir } from '../../harness/tools/cache.ts';
+import { exec, toolEnv } from '../../harness/tools/exec.ts';
+import type { ProgressSink } from '../provider.ts';
+import { goInstall } from '../node-image/go-binaries.ts';
+import { KIND_VERSION } from '../node-image/versions.ts';
+
+/** Path of a kind binary of the pinned version (built on first use, ~30 s). */
+export async function ensureKind(progress: ProgressSink): Promise<string> {
+  const path = join(binDir(), 'kind');
+  if (existsSync(path)) {
+    const v = await exec(path, ['version'], { timeoutMs: 10_000, env: toolEnv(), nothrow: true });
+    if (v.stdout.includes(`kind ${KIND_VERSION} `) || v.stdout.startsWith(`kind ${KIND_VERSION}`)) return path;
+    progress(`${path} is not kind ${KIND_VERSION} (${v.stdout.trim()}); rebuilding`);
+  }
+  await goInstall(`sigs.k8s.io/kind@${KIND_VERSION}`, binDir(), progress);
+  return path;
+}
+
+/** Where `go mod download` put kind's sources (images/base/files: the node's base layout). */
+export async function kindSourceDir(): Promise<string> {
+  const dl = await exec('go', ['mod', 'download', '-json', `sigs.k8s.io/kind@${KIND_VERSION}`], {
+    env: toolEnv(),
+    timeoutMs: 10 * 60_000,
+  });
+  return (JSON.parse(dl.stdout) as { Dir: string }).Dir;
+}

@@ -1,0 +1,107 @@
+// npm run cluster -- up|down|status|build-node-image [--provider kind|existing] [--name N]
+//   [--workers N] [--node-ports 30080-30099|30080,30081|none] [--no-ports] [--kubeconfig F]
+//   [--context C] [--allow-node-drain] [--force]
+import { parseArgs } from 'node:util';
+import { runCli, UsageError, unknownChoice, EXIT } from './usage.ts';
+import { detectProvider, providerByName, PROVIDER_NAMES, DEFAULT_NODE_PORTS, stderrProgress, type ProviderName } from '../../clusters/index.ts';
+import { detectEngine, describeEngine } from '../../clusters/engine/detect.ts';
+import { buildNodeImage } from '../../clusters/node-image/node-image.ts';
+import { seconds } from '../../clusters/progress.ts';
+
+const COMMANDS = ['up', 'down', 'status', 'build-node-image'] as const;
+type Command = (typeof COMMANDS)[number];
+
+export function parseNodePorts(text: string): number[] {
+  if (text === 'none' || text === '') return [];
+  const ports: number[] = [];
+  for (const part of text.split(',')) {
+    const m = /^(\d+)(?:-(\d+))?$/.exec(part.trim());
+    if (!m) throw new UsageError(`--node-ports: '${part}' is not a port or a range (e.g. 30080-30099)`);
+    const from = Number(m[1]);
+    const to = m[2] ? Number(m[2]) : from;
+    if (to < from) throw new UsageError(`--node-ports: range '${part}' goes backwards`);
+    for (let p = from; p <= to; p++) ports.push(p);
+  }
+  for (const p of ports) if (p < 30000 || p > 32767) throw new UsageError(`--node-ports: ${p} is outside the NodePort range 30000-32767`);
+  return ports;
+}
+
+async function main(): Promise<number> {
+  const { values, positionals } = parseArgs({
+    allowPositionals: true,
+    options: {
+      provider: { type: 'string' },
+      name: { type: 'string' },
+      workers: { type: 'string' },
+      'node-ports': { type: 'string' },
+      'no-ports': { type: 'boolean' },
+      kubeconfig: { type: 'string' },
+      context: { type: 'string' },
+      'allow-node-drain': { type: 'boolean' },
+      force: { type: 'boolean' },
+    },
+  });
+  const command = positionals[0];
+  if (!command || !(COMMANDS as readonly string[]).includes(command)) throw unknownChoice('command', command ?? '(none)', COMMANDS);
+  const cmd = command as Command;
+  const progress = stderrProgress;
+
+  if (cmd === 'build-node-image') {
+    const engine = await detectEngine({ setUp: true });
+    describeEngine(engine, progress);
+    if (!engine.engine) return EXIT.infrastructure;
+    const started = Date.now();
+    const image = await buildNodeImage(engine.engine, progress, values.force === true);
+    const size = await import('../../clusters/node-image/node-image.ts').then((m) => m.imageSize(engine.engine!, image.ref));
+    process.stdout.write(`node image ${image.ref}: ${(size / 1e9).toFixed(2)} GB; ${image.report ? `built in ${seconds(image.report.ms)}` : `cached (checked in ${seconds(Date.now() - started)})`}\n`);
+    return EXIT.pass;
+  }
+
+  let providerName: ProviderName;
+  if (values.provider) {
+    if (!(PROVIDER_NAMES as readonly string[]).includes(values.provider)) throw unknownChoice('--provider', values.provider, PROVIDER_NAMES);
+    providerName = values.provider as ProviderName;
+  } else {
+    const d = await detectProvider({ existing: { kubeconfig: values.kubeconfig } });
+    progress(`provider: ${d.name} — ${d.reason}`);
+    providerName = d.name;
+  }
+  if (values.workers !== undefined && !/^\d+$/.test(values.workers)) throw new UsageError(`--workers: '${values.workers}' is not a whole number`);
+  const workers = values.workers === undefined ? undefined : Number(values.workers);
+  if (values['no-ports'] && values['node-ports']) throw new UsageError('--no-ports and --node-ports exclude each other');
+  const nodePorts = values['no-ports'] ? [] : values['node-ports'] !== undefined ? parseNodePorts(values['node-ports']) : [...DEFAULT_NODE_PORTS];
+  const name = providerName === 'existing' ? (values.context ?? values.name ?? '') : (values.name ?? 'kch');
+  const provider = providerByName(providerName, { existing: { kubeconfig: values.kubeconfig, allowNodeDrain: values['allow-node-drain'] === true } });
+
+  const started = Date.now();
+  switch (cmd) {
+    case 'up': {
+      const c = await provider.up({ name, workers, nodePorts, progress });
+      const cap = c.capabilities;
+      process.stdout.write(
+        [
+          `cluster ${c.name} (${c.provider}) ready in ${seconds(Date.now() - started)}`,
+          `  kubeconfig: ${c.kubeconfigPath} (context ${c.context})`,
+          `  nodes ${cap.nodes}, workers ${cap.workers}, metrics API ${cap.metricsApi ? 'yes' : 'no'}, image load ${cap.imageLoad ? 'yes' : 'no'}, node drain ${cap.nodeDrain ? 'yes' : 'no'}`,
+          `  NodePorts on 127.0.0.1: ${cap.nodePortsOnLoopback.length ? `${cap.nodePortsOnLoopback[0]}-${cap.nodePortsOnLoopback[cap.nodePortsOnLoopback.length - 1]}` : 'none'}`,
+          `  try: KUBECONFIG=${c.kubeconfigPath} kubectl get nodes`,
+          '',
+        ].join('\n'),
+      );
+      return EXIT.pass;
+    }
+    case 'down':
+      await provider.down(name, progress);
+      process.stdout.write(`down ${name}: done in ${seconds(Date.now() - started)}\n`);
+      return EXIT.pass;
+    case 'status': {
+      const s = await provider.status(name);
+      process.stdout.write(`${name}: ${s.exists ? (s.healthy ? 'healthy' : 'unhealthy') : 'absent'} — ${s.detail}\n`);
+      for (const n of s.nodes) process.stdout.write(`  ${n.name} ${n.role} ${n.ready ? 'Ready' : 'NotReady'}\n`);
+      return s.exists && s.healthy ? EXIT.pass : EXIT.infrastructure;
+    }
+  }
+  return EXIT.usage;
+}
+
+await runCli(main);
