@@ -65,10 +65,10 @@ export function errorBudget(t: Timeline, drain: DrainScore | null): Scored<Budge
   const usedPct = allowed > 0 ? round2((failed / allowed) * 100) : failed === 0 ? 0 : null;
   const maxUsedPct = t.plan.scoring.errorBudget.maxUsedPct;
 
-  const phases = t.plan.phases.map((p) => {
-    const w = { from: t.loadStartedAt! + p.startS * 1000, to: t.loadStartedAt! + p.endS * 1000 };
-    return slice(p.name, w, secondsIn(load, w), allowedRatio, allowed);
-  });
+  const phases = t.plan.phases
+    .map((p) => ({ name: p.name, w: { from: t.loadStartedAt! + p.startS * 1000, to: t.loadStartedAt! + p.endS * 1000 } }))
+    .filter((p) => p.w.from < loadEnd(t)) // an interrupted run never reached the later phases
+    .map((p) => slice(p.name, p.w, secondsIn(load, p.w), allowedRatio, allowed));
   const chaos = t.chaos.map((m) => {
     // A chaos action's effects last until the pods it made go away have exited (+ drain tail).
     const podEnds = (drain?.pods ?? []).filter((p) => p.cause === m.id).map((p) => p.window.to);

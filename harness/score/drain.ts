@@ -107,6 +107,7 @@ export function drainWitness(t: Timeline, pod: string): DrainWitness {
       cutOff: num(exitLine.line['cutOff']),
       wsClosed1001: num(ws['1001']) ?? 0,
       wsClosed1006: num(ws['1006']) ?? 0,
+      wsOpenAtExit: num(exitLine.line['wsOpen']),
       served: num(exitLine.line['served']),
     };
   }
@@ -121,10 +122,11 @@ export function drainWitness(t: Timeline, pod: string): DrainWitness {
       cutOff: c['standin_requests_cut_total'] ?? null,
       wsClosed1001: c['standin_ws_closed_total{code="1001"}'] ?? null,
       wsClosed1006: c['standin_ws_closed_total{code="1006"}'] ?? null,
+      wsOpenAtExit: c['standin_ws_open'] ?? null,
       served: c['standin_requests_served_total'] ?? null,
     };
   }
-  return { source: 'none', cutOff: null, wsClosed1001: null, wsClosed1006: null, served: null };
+  return { source: 'none', cutOff: null, wsClosed1001: null, wsClosed1006: null, wsOpenAtExit: null, served: null };
 }
 
 function overlaps(a: TimeWindow, s: LoadSecond): boolean {
@@ -253,7 +255,8 @@ function judgeWitness(p: PodDrain, pods: PodDrain[], wsLoad: boolean): void {
   }
   const podCut = withWitness.reduce((a, x) => a + (x.witness.cutOff ?? 0), 0);
   const harness = Math.round(group.reduce((a, x) => a + x.excessFailures, 0));
-  const pod1006 = withWitness.reduce((a, x) => a + (x.witness.wsClosed1006 ?? 0), 0);
+  // Sessions open at exit were dropped without a close frame: the clients saw 1006 for them too.
+  const pod1006 = withWitness.reduce((a, x) => a + (x.witness.wsClosed1006 ?? 0) + (x.witness.wsOpenAtExit ?? 0), 0);
   const harness1006 = Math.round(group.reduce((a, x) => a + x.wsClosed1006, 0));
   const reqAgree = podCut > 0 === harness > 0;
   const wsAgree = !wsLoad || pod1006 > 0 === harness1006 > 0;
@@ -312,7 +315,7 @@ function drainChecks(t: Timeline, zero: EpochMs, pods: PodDrain[]): Check[] {
           message:
             p.exit === null
               ? `${who}: container exit not observed before the run ended`
-              : `${who}: exited ${exitS} s after deleting with code ${p.exit.exitCode ?? '?'}${p.exit.reason ? ` (${p.exit.reason})` : ''}${p.killed ? ', killed' : ''}; grace period ${p.gracePeriodS ?? '?'} s`,
+              : `${who}: exited ${exitS} s after deleting with code ${p.exit.exitCode ?? '?'}${p.exit.reason ? ` (${p.exit.reason})` : ''}${exitMeaning(p.exit.exitCode, p.killed)}; grace period ${p.gracePeriodS ?? '?'} s`,
         });
       }
     }
@@ -343,4 +346,10 @@ function drainChecks(t: Timeline, zero: EpochMs, pods: PodDrain[]): Check[] {
     });
   }
   return checks;
+}
+
+function exitMeaning(code: number | null, killed: boolean): string {
+  if (killed) return code === 137 ? ', SIGKILLed at the end of its grace period' : ', killed after its grace period';
+  if (code === 143) return ', died of SIGTERM without draining';
+  return '';
 }

@@ -207,9 +207,11 @@ export function hpaReaction(t: Timeline): Scored<HpaScore | null> {
       const peakReady = peak !== null && peakAt !== null ? rollouts.find((r) => r.at >= peakAt && r.ready >= peak) : undefined;
       const needed = Math.ceil(st.toTarget / h.perPodRate);
       const fromStart = seconds.filter((s) => s.at >= stepStartAt && s.at < windowEnd);
-      const broken = fromStart.some((s) => !sloHolds(t, s));
+      // "Hold again" is measured after the first broken second; a step that never broke holds from its start.
+      const firstBreak = fromStart.findIndex((s) => !sloHolds(t, s));
+      const broken = firstBreak >= 0;
       let heldAt: EpochMs | null = null;
-      for (let k = 0; k + SUSTAINED_S <= fromStart.length; k++) {
+      for (let k = Math.max(0, firstBreak); k + SUSTAINED_S <= fromStart.length; k++) {
         if (fromStart.slice(k, k + SUSTAINED_S).every((s) => sloHolds(t, s))) {
           heldAt = fromStart[k]!.at;
           break;

@@ -48,6 +48,8 @@ export interface DrainWitness {
   cutOff: number | null;
   wsClosed1001: number | null;
   wsClosed1006: number | null;
+  /** Sessions still open when the process exited: dropped without a close frame (clients see 1006). */
+  wsOpenAtExit: number | null;
   served: number | null;
 }
 

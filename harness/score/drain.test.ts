@@ -1,0 +1,162 @@
+import { describe, expect, it } from 'vitest';
+import { readFixture } from '../../test/fixtures/timelines/read.ts';
+import type { PodRecord, WorkloadLogRecord } from '../timeline/types.ts';
+import { drainScore } from './drain.ts';
+import { failuresOf, requestsOf } from './run-clock.ts';
+
+const A = 'aenebris-6d5f7c9b8-k2x9p';
+const B = 'aenebris-6d5f7c9b8-m4q7r';
+const C = 'aenebris-6d5f7c9b8-z8w2t';
+
+describe('drainScore on a graceful rollout', () => {
+  const t = readFixture('clean-rollout');
+  const { score, checks } = drainScore(t);
+
+  it('follows each replaced pod from delete to exit', () => {
+    expect(score.pods.map((p) => p.pod)).toEqual([A, B, C]);
+    const a = score.pods[0]!;
+    expect(a.cause).toBe('rollout-proxy@48s');
+    expect(a.deleteToNotReadyMs).toBe(40);
+    expect(a.deleteToExitMs).toBe(5700);
+    expect(a.deleteToRemovedMs).toBe(5900);
+    expect(a.exitedWithinGrace).toBe(true);
+    expect(a.killed).toBe(false);
+    expect(a.gracePeriodS).toBe(120);
+    expect(a.window).toEqual({ from: a.deletingAt, to: a.exit!.at + 2000 });
+  });
+
+  it('attributes no failures, only clean 1001 closes, and the sessions reconnect', () => {
+    for (const p of score.pods) {
+      expect(p.excessFailures).toBe(0);
+      expect(p.wsClosed1006).toBe(0);
+      expect(p.reconnectP95Ms).toBeGreaterThan(200);
+      expect(p.witness).toMatchObject({ source: 'exit-log', cutOff: 0, wsClosed1006: 0, wsOpenAtExit: 0 });
+      expect(p.witnessAgrees).toBe(true);
+    }
+    const closes1001 = score.pods.reduce((a, p) => a + p.wsClosed1001, 0);
+    expect(closes1001).toBeCloseTo(10, 1); // 3 + 3 + 4 sessions, split over the overlapping windows
+  });
+
+  it('says when windows overlap and splits them', () => {
+    expect(score.pods[0]!.sharedWith).toEqual([B, C]);
+  });
+
+  it('computes the baseline from seconds with no pod terminating', () => {
+    const wins = score.pods.map((p) => p.window);
+    const free = t.load!.seconds.filter((s) => !wins.some((w) => s.at < w.to && s.at + 1000 > w.from));
+    const ratio = free.reduce((a, s) => a + failuresOf(s), 0) / free.reduce((a, s) => a + requestsOf(s), 0);
+    expect(score.baselineFailureRatio).toBeCloseTo(ratio, 12);
+    expect(score.baselineSeconds).toBe(free.length);
+    expect(ratio).toBeGreaterThan(0); // the fixture has one timeout and one reset outside the rollout
+  });
+
+  it('passes every drain check', () => {
+    expect(checks.filter((c) => c.status !== 'pass')).toEqual([]);
+    expect(checks.filter((c) => c.area === 'drain')).toHaveLength(9);
+  });
+});
+
+describe('drainScore on drain=none', () => {
+  const t = readFixture('bad-drain');
+  const { score, checks } = drainScore(t);
+
+  it('attributes the failures of each termination window, split between overlapping pods', () => {
+    const [a, b, c] = score.pods;
+    expect(a!.sharedWith).toEqual([B]);
+    expect(b!.sharedWith).toEqual([A]);
+    expect(c!.sharedWith).toEqual([]);
+    // Second 50: 4+3 reset and 2×6 refused, shared by A and B.
+    expect(a!.failedRequests).toBe(9.5);
+    expect(a!.failuresByCause).toEqual({ reset: 3.5, refused: 6 });
+    expect(c!.failedRequests).toBe(11);
+    expect(c!.excessFailures).toBeCloseTo(11 - c!.expectedBaselineFailures, 2);
+    expect(c!.wsClosed1006).toBe(4);
+    expect(c!.exit!.exitCode).toBe(143);
+  });
+
+  it('names the pod, the window, the number and the limit of every failed check', () => {
+    const failed = checks.filter((x) => x.status === 'fail');
+    expect(failed.map((x) => x.id).sort()).toEqual(
+      [`drain.failed/${A}`, `drain.failed/${B}`, `drain.failed/${C}`, `drain.ws1006/${A}`, `drain.ws1006/${B}`, `drain.ws1006/${C}`].sort(),
+    );
+    const c = failed.find((x) => x.id === `drain.failed/${C}`)!;
+    expect(c.message).toContain(C);
+    expect(c.message).toContain('rollout-proxy@48s');
+    expect(c.message).toContain('t+53.1s–+55.4s');
+    expect(c.message).toContain('10.95 failed requests above baseline');
+    expect(c.message).toContain('limit 0');
+    expect(c.measured).toBe(10.95);
+    expect(c.limit).toBe('<= 0');
+    const ws = failed.find((x) => x.id === `drain.ws1006/${A}`)!;
+    expect(ws.message).toMatch(/3 WebSocket sessions closed abnormally \(1006\) in t\+50\.6s/);
+  });
+
+  it('agrees with the stand-in: requests cut off and sessions dropped on both sides', () => {
+    for (const p of score.pods) expect(p.witnessAgrees).toBe(true);
+    expect(score.pods[2]!.witnessNote).toBe('pod reports 5 requests cut off, harness attributes 11 failures; pod closed 4 WS sessions abnormally, harness saw 4 1006 closes');
+    expect(score.pods[0]!.witnessNote).toContain(`group ${A}+${B} reports 7 requests cut off`);
+  });
+
+  it('fails the witness check when the workload says nothing was cut but clients saw failures', () => {
+    const t2 = readFixture('bad-drain');
+    const exit = t2.kube.find((r): r is WorkloadLogRecord => r.kind === 'workloadLog' && r.pod === C && r.line['event'] === 'exit')!;
+    exit.line['cutOff'] = 0;
+    const w = drainScore(t2).checks.find((x) => x.id === `witness.drain/${C}`)!;
+    expect(w.status).toBe('fail');
+    expect(w.message).toContain('pod reports 0 requests cut off, harness attributes 11 failures');
+    expect(w.message).toContain('they disagree');
+  });
+
+  it('falls back to the last /metrics scrape when there is no exit line', () => {
+    const t2 = readFixture('bad-drain');
+    t2.kube = t2.kube.filter((r) => !(r.kind === 'workloadLog' && r.pod === C));
+    t2.kube.push({ kind: 'workloadCounters', at: t.loadStartedAt! + 53_000, namespace: 'x', pod: C, workload: 'aenebris', counters: { standin_requests_cut_total: 0, standin_ws_open: 4 } });
+    const c = drainScore(t2).score.pods[2]!;
+    expect(c.witness.source).toBe('metrics');
+    expect(c.witnessAgrees).toBe(false); // the scrape before exit cannot see the cut
+  });
+});
+
+describe('drainScore exit judgement', () => {
+  it('calls exit 137 a kill, outside the grace period', () => {
+    const t = readFixture('clean-rollout');
+    const rec = t.kube.find((r): r is PodRecord => r.kind === 'pod' && r.pod === B && r.transition === 'containerTerminated')!;
+    rec.exitCode = 137;
+    rec.reason = 'Error';
+    const { score, checks } = drainScore(t);
+    expect(score.pods[1]!.killed).toBe(true);
+    const c = checks.find((x) => x.id === `drain.grace/${B}`)!;
+    expect(c.status).toBe('fail');
+    expect(c.message).toContain('code 137');
+    expect(c.message).toContain('SIGKILLed');
+  });
+
+  it('calls an exit later than the grace period a kill', () => {
+    const t = readFixture('clean-rollout');
+    const rec = t.kube.find((r): r is PodRecord => r.kind === 'pod' && r.pod === C && r.transition === 'deleting')!;
+    rec.gracePeriodS = 3;
+    const c = drainScore(t).checks.find((x) => x.id === `drain.grace/${C}`)!;
+    expect(c.status).toBe('fail');
+    expect(c.measured).toBe(5.7);
+    expect(c.limit).toBe('<= 3');
+  });
+
+  it('skips the grace check when the exit was never observed, and the window runs to the run end', () => {
+    const t = readFixture('clean-rollout');
+    t.kube = t.kube.filter((r) => !(r.kind === 'pod' && r.pod === C && (r.transition === 'containerTerminated' || r.transition === 'deleted')));
+    const { score, checks } = drainScore(t);
+    expect(score.pods[2]!.window.to).toBe(t.endedAt);
+    expect(checks.find((x) => x.id === `drain.grace/${C}`)!.status).toBe('skip');
+  });
+
+  it('ignores pods of workloads the plan does not name, but lets them share windows', () => {
+    const t = readFixture('bad-drain');
+    const at = t.loadStartedAt! + 53_200;
+    t.kube.push({ kind: 'pod', at, namespace: 'x', pod: 'coredns-1', workload: 'coredns', transition: 'deleting' });
+    t.kube.push({ kind: 'pod', at: at + 300, namespace: 'x', pod: 'coredns-1', workload: 'coredns', transition: 'containerTerminated', exitCode: 0 });
+    const { score } = drainScore(t);
+    expect(score.pods.map((p) => p.pod)).not.toContain('coredns-1');
+    expect(score.pods[2]!.sharedWith).toEqual(['coredns-1']);
+    expect(score.pods[2]!.failedRequests).toBe(5.5);
+  });
+});
