@@ -8,7 +8,7 @@ export type Say = (line: string) => void;
 export class StepFailed extends Error {
   constructor(
     readonly step: string,
-    readonly cause: unknown,
+    override readonly cause: unknown,
   ) {
     super(`${step}: ${cause instanceof Error ? cause.message : String(cause)}`);
     this.name = 'StepFailed';

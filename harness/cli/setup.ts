@@ -1,0 +1,42 @@
+// npm run setup: build or find every tool and image a run needs, once, with progress, cached in
+// the fixed tool cache (k6, kind, kubectl, the kind node image, the stand-in workload image).
+// `npm run scenario` does the same lazily; CI calls this first so the first build is its own step.
+import { runCli, EXIT } from './usage.ts';
+import { ensureK6, findK6 } from '../tools/k6.ts';
+import { ensureKubectl, stderrProgress } from '../../clusters/index.ts';
+import { ensureKind } from '../../clusters/kind/kind-binary.ts';
+import { detectEngine, describeEngine } from '../../clusters/engine/detect.ts';
+import { buildNodeImage, imageSize } from '../../clusters/node-image/node-image.ts';
+import { buildStandinImage } from '../../deploy/index.ts';
+
+async function main(): Promise<number> {
+  const say = stderrProgress;
+  const timed = async <T>(what: string, fn: () => Promise<T>): Promise<T> => {
+    const t0 = Date.now();
+    say(`setup: ${what} …`);
+    const v = await fn();
+    say(`setup: ${what} done (${((Date.now() - t0) / 1000).toFixed(1)} s)`);
+    return v;
+  };
+  await timed('k6', () => ensureK6(say));
+  const k6 = await findK6();
+  await timed('kind', () => ensureKind(say));
+  await timed('kubectl', () => ensureKubectl(say));
+  const engine = await timed('container engine', () => detectEngine({ setUp: true }));
+  describeEngine(engine, say);
+  if (!engine.engine) return EXIT.infrastructure;
+  const node = await timed('kind node image', () => buildNodeImage(engine.engine!, say));
+  const nodeSize = await imageSize(engine.engine, node.ref);
+  const standin = await timed('stand-in image', () => buildStandinImage(say));
+  process.stdout.write(
+    [
+      `k6 ${k6?.version ?? '?'} at ${k6?.path ?? '?'}`,
+      `node image ${node.ref} (${(nodeSize / 1e9).toFixed(2)} GB)${node.report ? `, built in ${(node.report.ms / 1000).toFixed(0)} s` : ', cached'}`,
+      `stand-in ${standin.ref} (${(standin.sizeBytes / 1e6).toFixed(1)} MB)`,
+      '',
+    ].join('\n'),
+  );
+  return EXIT.pass;
+}
+
+await runCli(main);
