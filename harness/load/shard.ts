@@ -43,7 +43,9 @@ export async function startShard(opts: ShardOptions): Promise<ShardProcess> {
   const summaryFile = join(opts.dir, `shard-${opts.index}.summary.json`);
   const logFile = join(opts.dir, `shard-${opts.index}.log`);
   const args = [
-    '-k', '3', `${Math.ceil(opts.lifetimeS)}s`, opts.k6, 'run',
+    // --foreground: without it `timeout` signals its whole process group too, k6 sees two
+    // SIGTERMs and aborts hard without writing its summary.
+    '--foreground', '-k', '3', `${Math.ceil(opts.lifetimeS)}s`, opts.k6, 'run',
     '--quiet', '--no-usage-report', '--paused',
     '--address', `127.0.0.1:${port}`,
     '--tag', `testid=${opts.testId}`, '--tag', `shard=${opts.index}`,

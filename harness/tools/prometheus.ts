@@ -67,7 +67,7 @@ export async function startPrometheus(opts: PrometheusOptions): Promise<RunningP
   const stopper = new AbortController();
   const state: { exited: ExecResult | Error | null } = { exited: null };
   const args = [
-    '-k', '5', `${Math.ceil(opts.lifetimeS)}s`, binary,
+    '--foreground', '-k', '5', `${Math.ceil(opts.lifetimeS)}s`, binary,
     `--config.file=${configFile}`,
     `--storage.tsdb.path=${join(opts.dir, 'tsdb')}`,
     `--web.listen-address=127.0.0.1:${port}`,
