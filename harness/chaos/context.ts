@@ -78,7 +78,8 @@ export async function resolveWorkload(ctx: Pick<ChaosContext, 'kc' | 'namespace'
   ]);
   const have = [...deps.items.map((d) => `Deployment/${d.metadata?.name}`), ...dss.items.map((d) => `DaemonSet/${d.metadata?.name}`)];
   const what = planned ? `${planned.object.kind}/${planned.object.name} (workload "${target}")` : `Deployment or DaemonSet "${target}"`;
-  throw new ChaosError(id, `target not found: no ${what} in namespace ${ctx.namespace} (has: ${have.join(', ') || 'nothing'})`);
+  const hint = ctx.workloads ? '' : '; workload names (e.g. "proxy") resolve only when the plan\'s workloads are passed';
+  throw new ChaosError(id, `target not found: no ${what} in namespace ${ctx.namespace} (has: ${have.join(', ') || 'nothing'})${hint}`);
 }
 
 /** Sleep until `at` (epoch ms) or abort; true when the time came, false when aborted. */
