@@ -9,7 +9,7 @@ export class ScenarioError extends Error {
     readonly field: string,
     detail: string,
   ) {
-    super(`${file}: ${field} ${detail}`);
+    super(`${file}: ${field || 'the scenario'} ${detail}`);
     this.name = 'ScenarioError';
   }
 }

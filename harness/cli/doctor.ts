@@ -154,7 +154,8 @@ async function toolChecks(): Promise<Check[]> {
       const path = p.bins.map((b) => which(b)).find((x) => x !== null) ?? null;
       if (!path) return { group: 'tools', name: p.name, status: p.needed ? 'missing' : 'warn', detail: `not found (${p.role})`, fix: p.fix, needed: p.needed };
       const version = await versionOf(path, p.args, p.pattern);
-      return { group: 'tools', name: p.name, status: version.startsWith('did not answer') ? 'warn' : 'ok', detail: `${version} at ${path}`, needed: p.needed };
+      const silent = version.startsWith('did not answer');
+      return { group: 'tools', name: p.name, status: silent ? 'warn' : 'ok', detail: `${version} at ${path}`, fix: silent ? `run ${path} ${p.args.join(' ')} to see why; else ${p.fix}` : undefined, needed: p.needed };
     }),
   );
   checks.splice(1, 0, await k6Check(go !== null));
