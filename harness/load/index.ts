@@ -158,7 +158,7 @@ export async function readLoadSeries(prom: RunningPrometheus, o: ReadSeriesOptio
 /** Quantiles of the whole run: k6's native histograms are cumulative, so the last value is the run. */
 export async function readRunLatency(prom: RunningPrometheus, testId: string, atMs: number): Promise<{ p50: number; p95: number; p99: number } | null> {
   const q = async (quantile: number) => {
-    const r = await prom.query(`histogram_quantile(${quantile}, sum(k6_http_req_duration_seconds{testid="${testId}"}))`, atMs / 1000 + 1);
+    const r = await prom.query(`histogram_quantile(${quantile}, sum(k6_http_req_duration_seconds{testid="${testId}", expected_response="true"}))`, atMs / 1000 + 1);
     const v = Number(r[0]?.value[1]);
     return Number.isFinite(v) ? Math.round(v * 1e6) / 1e3 : null;
   };
