@@ -15,7 +15,9 @@ export default {
     // The seed gives no rate: its max-connections 100 per replica at its 3 replicas, with
     // requests of a few milliseconds, is about 2k req/s.
     http: {
-      entry: { workload: 'gateway', port: 'http', path: '/' },
+      // GET of one encrypted object (gateway decrypts what the object store holds). The object
+      // must exist before the load starts: the run writes it once through the gateway (PUT).
+      entry: { workload: 'gateway', port: 'http', path: '/kch-load/object-1' },
       stages: [
         { name: 'warm', durationS: 10, target: 2_000, ramp: true },
         { name: 'steady', durationS: 170, target: 2_000 },

@@ -21,7 +21,7 @@ export interface WorkloadRef {
   image?: string;
   /** Stand-in per-request CPU cost in microseconds (drives CPU-based HPAs). Not scaled by --scale. */
   cpuCostMicros?: number;
-  /** Overlay of deploy/<deploy>/ to render; default 'kind' (small-cluster sizes). */
+  /** Overlay of deploy/<deploy>/ to render; default: the provider's name ('kind': small-cluster sizes, 'existing': the seed's). */
   overlay?: string;
 }
 

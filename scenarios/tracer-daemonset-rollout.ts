@@ -1,5 +1,5 @@
 // eBPF HTTP tracer (seed 004): a DaemonSet rolling update, one node at a time, while its API
-// (/api/health, the seed's probe path) is under load through the NodePort. The other nodes'
+// (/api/*, next to the seed's /api/health probe) is under load through the NodePort. The other nodes'
 // pods must carry the traffic while one node's pod is replaced.
 import type { Scenario } from './model.ts';
 
@@ -12,7 +12,7 @@ export default {
     // The seed gives no rate for the API (the tracer's work is watching traffic, not serving
     // it): a light, steady 200 req/s.
     http: {
-      entry: { workload: 'tracer', port: 'http', path: '/api/health' },
+      entry: { workload: 'tracer', port: 'http', path: '/api/stats' },
       stages: [
         { name: 'warm', durationS: 10, target: 200, ramp: true },
         { name: 'steady', durationS: 170, target: 200 },

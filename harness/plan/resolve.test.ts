@@ -189,8 +189,10 @@ describe('resolvePlan', () => {
       drain: 'graceful',
       image: null,
       cpuCostMicros: null,
-      overlay: 'kind',
+      overlay: 'existing',
     });
+    expect(resolvePlan(scenario(), KIND).workloads[0]!.overlay).toBe('kind');
+    expect(resolvePlan(scenario(), { ...KIND, sets: ['proxy.overlay=existing'] }).workloads[0]!.overlay).toBe('existing');
     expect(plan.workloads[1]!.drain).toBe('none');
     expect(plan).toMatchObject({ provider: 'existing', providerReason: '--provider existing', outDir: '/tmp/x', keepCluster: true, schema: 'plan/v1' });
   });

@@ -30,7 +30,6 @@ export const LOAD_BUDGET_PER_CORE: Record<ProviderName, { rate: number; sessions
 };
 
 export const DEFAULT_HTTP_TIMEOUT_S = 10;
-export const DEFAULT_OVERLAY = 'kind';
 export const MAX_SCALE = 10;
 
 export interface ResolveOptions {
@@ -249,7 +248,8 @@ export function resolvePlan(input: Scenario, opts: ResolveOptions): Plan {
     drain: w.drain ?? 'graceful',
     image: w.image ?? null,
     cpuCostMicros: w.cpuCostMicros ?? null,
-    overlay: w.overlay ?? DEFAULT_OVERLAY,
+    // deploy/<folder>/overlays/ has one overlay per provider: small sizes for kind, the seed's for existing.
+    overlay: w.overlay ?? opts.provider.name,
   }));
 
   const chaos: PlannedChaos[] = s.chaos
