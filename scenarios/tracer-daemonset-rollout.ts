@@ -12,7 +12,7 @@ export default {
     // The seed gives no rate for the API (the tracer's work is watching traffic, not serving
     // it): a light, steady 200 req/s.
     http: {
-      entry: { workload: 'tracer', port: 'http', path: '/api/stats' },
+      entry: { workload: 'tracer', port: 'api', path: '/api/stats' },
       stages: [
         { name: 'warm', durationS: 10, target: 200, ramp: true },
         { name: 'steady', durationS: 170, target: 200 },

@@ -81,7 +81,7 @@ describe('validateScenario', () => {
     ['fractional cpu cost', (s) => (s.workloads[0].cpuCostMicros = 1.5), `${FILE}: workloads[0].cpuCostMicros must be an integer >= 0, got 1.5`],
     ['no load stream', (s) => (s.load = {}), `${FILE}: load must have at least one of http, ws, grpc`],
     ['entry names unknown workload', (s) => (s.load.http.entry.workload = 'gateway'), `${FILE}: load.http.entry.workload must name a declared workload (proxy, tracer), got "gateway"`],
-    ['entry port enum', (s) => (s.load.http.entry.port = 'web'), `${FILE}: load.http.entry.port must be one of http, https, ws, grpc, got "web"`],
+    ['entry port enum', (s) => (s.load.http.entry.port = 'web'), `${FILE}: load.http.entry.port must be one of http, https, ws, grpc, api, s3, got "web"`],
     ['entry path without slash', (s) => (s.load.http.entry.path = 'api'), `${FILE}: load.http.entry.path must be a string starting with '/'`],
     ['negative stage duration', (s) => (s.load.http.stages[1].durationS = -3), `${FILE}: load.http.stages[1].durationS must be a positive number, got -3`],
     ['zero stage duration', (s) => (s.load.ws.stages[0].durationS = 0), `${FILE}: load.ws.stages[0].durationS must be a positive number, got 0`],

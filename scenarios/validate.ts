@@ -17,8 +17,8 @@ export class ScenarioError extends Error {
 export const SEED_SYSTEMS = ['aenebris', 'ephemos', 's3-gateway', 'basebook', 'ebpf-tracer'] as const;
 export const DRAIN_MODES = ['graceful', 'none', 'sticky-ready'] as const;
 export const OBJECT_KINDS = ['Deployment', 'DaemonSet'] as const;
-/** Service port names the deploy/ overlays expose as NodePorts. */
-export const ENTRY_PORTS = ['http', 'https', 'ws', 'grpc'] as const;
+/** Service port names the deploy/ overlays expose as NodePorts (tracer: api, object store: s3). */
+export const ENTRY_PORTS = ['http', 'https', 'ws', 'grpc', 'api', 's3'] as const;
 export const CHAOS_ACTIONS = ['pod-kill', 'rollout', 'scale', 'node-drain'] as const;
 export const POD_PICKS = ['oldest', 'newest', 'random'] as const;
 
