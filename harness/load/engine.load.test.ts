@@ -158,7 +158,7 @@ describe('load engine on real k6', () => {
   it('two shards make the same totals as one process at the same rate', async () => {
     const port = await freePort();
     servers.push(await startEchoServer({ port, lifetimeS: 120 }));
-    const totals = [];
+    const totals: LoadSeries['totals'][] = [];
     for (const shards of [1, 2]) {
       const r = await runLoad({ plan: plan({ rate: 300, durationS: 10, shards }), runId: `shards-${shards}`, runDir: runDir(), targets: { http: `http://127.0.0.1:${port}/` } });
       const series = expectWitnessAgrees(r);

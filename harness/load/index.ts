@@ -31,6 +31,10 @@ export interface RunLoadOptions {
   allowedHosts?: string[];
   /** Seconds between progress lines (default 5). */
   progressEveryS?: number;
+  /** Benchmarks: a closed model of this many VUs for the HTTP stream instead of its arrival rate. */
+  closedVUs?: number;
+  /** Benchmarks: look at the run's Prometheus right after it started and before it stops. */
+  observePrometheus?: { started(prom: RunningPrometheus): Promise<void>; beforeStop(prom: RunningPrometheus, loadStartedAt: number | null): Promise<void> };
 }
 
 export interface RunLoadResult {
@@ -53,6 +57,7 @@ export async function runLoad(opts: RunLoadOptions): Promise<RunLoadResult> {
   const progress = opts.progress ?? (() => undefined);
   assertLoopbackTargets({ 'targets.http': opts.targets.http, 'targets.ws': opts.targets.ws, 'targets.grpc': opts.targets.grpc }, opts.allowedHosts);
   const shape = planToShape(opts.plan, opts.targets, opts.runId);
+  if (opts.closedVUs && shape.http) shape.http.closedVUs = opts.closedVUs;
   const shards = Math.max(1, opts.plan.shards);
   const endS = shapeEndS(shape);
   const lifetimeS = STARTUP_BUDGET_S + endS + opts.plan.load.timeoutS + 30;
@@ -71,6 +76,7 @@ export async function runLoad(opts: RunLoadOptions): Promise<RunLoadResult> {
   opts.signal?.addEventListener('abort', onAbort, { once: true });
   let ticker: NodeJS.Timeout | undefined;
   try {
+    await opts.observePrometheus?.started(prom);
     if (opts.signal?.aborted) throw new Error('load aborted before it started');
     const segments = executionSegments(shards);
     progress(`load: starting ${shards} k6 shard(s), Prometheus at ${prom.url}, run folder ${opts.runDir}`);
@@ -114,6 +120,7 @@ export async function runLoad(opts: RunLoadOptions): Promise<RunLoadResult> {
     opts.signal?.removeEventListener('abort', onAbort);
     stopAll();
     await Promise.all(running.map((s) => s.done));
+    await opts.observePrometheus?.beforeStop(prom, loadStartedAt).catch((e: unknown) => progress(`load: observer failed: ${String(e)}`));
     await prom.stop();
   }
 }

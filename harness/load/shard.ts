@@ -1,7 +1,7 @@
 // One k6 process = one shard: all streams of the plan as k6 scenarios, its execution segment,
 // remote write into the run's Prometheus, its summary export in the run folder. It starts
 // paused behind k6's REST API on a loopback port, so every shard begins at the same instant.
-import { writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { exec, toolEnv, type ExecResult } from '../tools/exec.ts';
@@ -39,6 +39,7 @@ export interface ShardProcess {
 }
 
 export async function startShard(opts: ShardOptions): Promise<ShardProcess> {
+  mkdirSync(opts.dir, { recursive: true });
   const port = await freePort();
   const summaryFile = join(opts.dir, `shard-${opts.index}.summary.json`);
   const logFile = join(opts.dir, `shard-${opts.index}.log`);
@@ -70,13 +71,13 @@ export async function startShard(opts: ShardOptions): Promise<ShardProcess> {
   const done = exec('timeout', args, { timeoutMs: (opts.lifetimeS + 10) * 1000, env, signal: stopper.signal, nothrow: true }).then(
     (r) => {
       exitedAt = Date.now();
-      writeFileSync(logFile, `# exit ${r.code ?? r.signal} after ${r.ms} ms\n# stdout\n${r.stdout}\n# stderr\n${r.stderr}`);
+      writeLog(logFile, `# exit ${r.code ?? r.signal} after ${r.ms} ms\n# stdout\n${r.stdout}\n# stderr\n${r.stderr}`);
       return r;
     },
     (e: unknown) => {
       exitedAt = Date.now();
       const err = e instanceof Error ? e : new Error(String(e));
-      writeFileSync(logFile, `# failed: ${err.message}\n`);
+      writeLog(logFile, `# failed: ${err.message}\n`);
       return err;
     },
   );
@@ -89,6 +90,15 @@ export async function startShard(opts: ShardOptions): Promise<ShardProcess> {
     exitedAt: () => exitedAt,
     stop: () => stopper.abort(),
   };
+}
+
+// The log is a convenience; losing it (run folder deleted meanwhile) must not crash the run.
+function writeLog(file: string, text: string): void {
+  try {
+    writeFileSync(file, text);
+  } catch {
+    /* ignored on purpose */
+  }
 }
 
 interface K6Status {

@@ -27,7 +27,18 @@ function arrivalScenario(stream: RateStream, exec: string): Record<string, unkno
 
 export function k6Options(shape: LoadShape): Record<string, unknown> {
   const scenarios: Record<string, unknown> = {};
-  if (shape.http) scenarios.http = arrivalScenario(shape.http, 'httpRequest');
+  if (shape.http?.closedVUs) {
+    scenarios.http = {
+      executor: 'constant-vus',
+      exec: 'httpRequest',
+      startTime: `${shape.http.startS}s`,
+      vus: shape.http.closedVUs,
+      duration: `${stagesDurationS(shape.http.stages)}s`,
+      gracefulStop: `${shape.http.timeoutS + 1}s`,
+    };
+  } else if (shape.http) {
+    scenarios.http = arrivalScenario(shape.http, 'httpRequest');
+  }
   if (shape.grpc) scenarios.grpc = arrivalScenario(shape.grpc, 'grpcEcho');
   if (shape.ws) {
     scenarios.ws = {

@@ -22,6 +22,8 @@ export interface RateStream {
 
 export interface HttpShape extends RateStream {
   url: string;
+  /** Benchmarks only: a closed model of this many VUs, each looping as fast as the target answers, for the stages' total duration. */
+  closedVUs?: number;
 }
 
 export interface GrpcShape extends RateStream {

@@ -1,0 +1,7 @@
+// The seam of `npm run bench -- <name>`: each harness/bench/<name>.ts exports one of these.
+export interface Bench {
+  /** One line for the bench list. */
+  description: string;
+  /** Runs the benchmark, prints its figures, returns the exit code. Prints; never asserts timings. */
+  run(args: string[], print: (line: string) => void): Promise<number>;
+}
