@@ -1,0 +1,77 @@
+// The few numbers every report leads with, worded once so console, markdown and HTML agree.
+import type { Scorecard } from '../harness/score/scorecard.ts';
+
+export interface Headline {
+  label: string;
+  value: string;
+  /** null: informational. */
+  ok: boolean | null;
+}
+
+function failedIn(card: Scorecard, prefix: string): boolean | null {
+  const cs = card.checks.filter((c) => c.id.startsWith(prefix));
+  if (!cs.length) return null;
+  return !cs.some((c) => c.status === 'fail');
+}
+
+export function fmt(n: number | null | undefined, digits = 2): string {
+  if (n === null || n === undefined) return '–';
+  return Number.isInteger(n) ? n.toLocaleString('en-US') : n.toLocaleString('en-US', { maximumFractionDigits: digits });
+}
+
+export function headlines(card: Scorecard): Headline[] {
+  const out: Headline[] = [];
+  const b = card.budget;
+  if (b) {
+    out.push({ label: 'requests', value: `${fmt(b.requests)} (${fmt(b.failed)} failed)`, ok: null });
+    out.push({ label: 'error budget used', value: `${fmt(b.usedPct)} % of ${fmt(b.allowed)} (limit ${b.maxUsedPct} %)`, ok: failedIn(card, 'budget.used') });
+    if (b.ws.sessions > 0) {
+      out.push({
+        label: 'WS abnormal closes',
+        value: `${fmt(b.ws.closedByCode['1006'] ?? 0)} of ${fmt(b.ws.sessions)} sessions (${fmt((b.ws.abnormalRatio ?? 0) * 100)} %)`,
+        ok: failedIn(card, 'budget.ws-abnormal'),
+      });
+    }
+  }
+  const d = card.drain;
+  if (d && d.pods.length) {
+    const exits = d.pods.map((p) => p.deleteToExitMs).filter((v): v is number => v !== null);
+    out.push({
+      label: 'drain',
+      value: `${d.pods.length} pods went away; ${fmt(d.totalExcessFailures)} failed requests attributed (max ${fmt(d.maxExcessFailuresPerPod)} per pod)${exits.length ? `; exit ${fmt(Math.min(...exits) / 1000, 1)}–${fmt(Math.max(...exits) / 1000, 1)} s after delete` : ''}`,
+      ok: failedIn(card, 'drain.'),
+    });
+  }
+  const h = card.hpa;
+  if (h) {
+    for (const s of h.steps) {
+      out.push({
+        label: `HPA step ${s.stage}`,
+        value: `reaction ${fmt(s.reactionS)} s, ready ${fmt(s.readyS)} s, peak ${fmt(s.peakDesired)} (needs ${s.neededReplicas}), SLOs back after ${fmt(s.sloHeldAgainS)} s`,
+        ok: failedIn(card, `hpa.`),
+      });
+    }
+    if (!h.steps.length) out.push({ label: 'HPA', value: `${h.changes.length} changes, ${h.flaps} flaps`, ok: failedIn(card, 'hpa.') });
+  }
+  const l = card.latency;
+  if (l) {
+    const worst = [...l.phases].sort((a, b) => (b.p99BoundMs ?? 0) - (a.p99BoundMs ?? 0))[0] ?? l.run;
+    out.push({ label: 'latency', value: `run p95 ≤ ${fmt(l.run.p95BoundMs)} ms, p99 ≤ ${fmt(l.run.p99BoundMs)} ms (worst phase ${worst.phase}: p99 ≤ ${fmt(worst.p99BoundMs)} ms)`, ok: failedIn(card, 'latency.') });
+  }
+  const w = card.checks.filter((c) => c.area === 'witness');
+  if (w.length) {
+    const bad = w.filter((c) => c.status === 'fail').length;
+    out.push({ label: 'witnesses', value: `${w.length - bad} of ${w.length} agree`, ok: bad === 0 });
+  }
+  return out;
+}
+
+export function checkCounts(card: Scorecard): { passed: number; failed: number; skipped: number } {
+  return {
+    passed: card.checks.filter((c) => c.status === 'pass').length,
+    failed: card.checks.filter((c) => c.status === 'fail').length,
+    skipped: card.checks.filter((c) => c.status === 'skip').length,
+  };
+}
+
+export const VERDICT_WORD = { pass: 'PASS', fail: 'FAIL', incomplete: 'INCOMPLETE' } as const;
