@@ -204,6 +204,24 @@ describe('load engine on real k6', () => {
     expect(JSON.parse(readFileSync(r.summaries[0]!.file, 'utf8'))).toHaveProperty('metrics');
   });
 
+  it('calls the gRPC echo service and counts calls by status code', async () => {
+    const port = await freePort();
+    const grpcPort = await freePort();
+    const server = await startEchoServer({ port, grpcPort, grpcFailEvery: 10, lifetimeS: 120 });
+    servers.push(server);
+    const r = await runLoad({ plan: plan({ grpcRate: 50, durationS: 8 }), runId: 'grpc', runDir: runDir(), targets: { grpc: `127.0.0.1:${grpcPort}` } });
+    const series = expectWitnessAgrees(r);
+    const counts = (await server.stop())!;
+    servers.length = 0;
+    expect(series.totals.grpcRequests).toBe(counts.grpcOk + counts.grpcFailed);
+    expect(series.totals.grpcRequests).toBeGreaterThan(350);
+    const byStatus: Record<string, number> = {};
+    for (const s of series.seconds) for (const [code, n] of Object.entries(s.grpc!.byStatus)) byStatus[code] = (byStatus[code] ?? 0) + n;
+    expect(byStatus).toEqual({ '0': counts.grpcOk, '13': counts.grpcFailed });
+    expect(series.totals.checksFailed).toBe(counts.grpcFailed);
+    expect(series.seconds.some((s) => s.grpc!.latencyP99Ms !== null)).toBe(true);
+  });
+
   it('refuses a target that is not on loopback before starting anything', async () => {
     await expect(
       runLoad({ plan: plan({ rate: 10 }), runId: 'refuse', runDir: runDir(), targets: { http: 'http://192.0.2.10:8080/' } }),

@@ -12,6 +12,10 @@ export interface EchoServerOptions {
   /** Every Nth session (n % every === 2) has its TCP socket destroyed (client sees 1006) after closeAfterMs. */
   wsDropEvery?: number;
   closeAfterMs?: number;
+  /** Also serve gRPC EchoService on this port (cleartext HTTP/2). */
+  grpcPort?: number;
+  /** Every Nth gRPC call answers INTERNAL (13). */
+  grpcFailEvery?: number;
   /** Hard lifetime (s): the child exits on its own even if the test dies. */
   lifetimeS: number;
 }
@@ -21,6 +25,8 @@ export interface EchoServerCounts {
   wsSessions: number;
   wsGoingAway: number;
   wsDropped: number;
+  grpcOk: number;
+  grpcFailed: number;
 }
 
 export interface RunningEchoServer {
@@ -41,6 +47,8 @@ export function startEchoServer(o: EchoServerOptions): Promise<RunningEchoServer
       WS_DROP_EVERY: String(o.wsDropEvery ?? 0),
       CLOSE_AFTER_MS: String(o.closeAfterMs ?? 1500),
       LIFETIME_S: String(o.lifetimeS),
+      GRPC_PORT: String(o.grpcPort ?? 0),
+      GRPC_FAIL_EVERY: String(o.grpcFailEvery ?? 0),
     },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
