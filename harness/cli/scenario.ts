@@ -12,6 +12,7 @@ import { DNS_NAME } from '../../scenarios/validate.ts';
 import { formatPlan, table } from '../plan/format.ts';
 import { resolvePlan, type ResolveOptions } from '../plan/resolve.ts';
 import type { Plan, ProviderName } from '../plan/types.ts';
+import type { RunOptions } from '../run/run.ts';
 import { choiceFlag, durationFlag, flagsEatenByNpm, helpText, numberFlag, parseFlags, type FlagSpecs } from './args.ts';
 import { EXIT, UsageError, runCli, unknownChoice } from './usage.ts';
 
@@ -138,8 +139,9 @@ export async function main(argv: readonly string[]): Promise<number> {
     return EXIT.pass;
   }
 
+  // Loaded only to run: --list and --plan never load the engine (or its Kubernetes client).
   const { runScenario } = (await import(new URL('../run/run.ts', import.meta.url).href)) as {
-    runScenario: (plan: Plan, opts: { clusterName: string; allowNamespaces: string[]; allowNodeDrain: boolean; signal?: AbortSignal }) => Promise<number>;
+    runScenario: (plan: Plan, opts: RunOptions) => Promise<number>;
   };
   let interrupted = false;
   const onInterrupt = () => {
