@@ -15,10 +15,11 @@ export const STANDIN_PLACEHOLDER = `${STANDIN_REPO}:dev`;
 export const STANDIN_SRC = fileURLToPath(new URL('./standin/', import.meta.url));
 
 // No shell, no libc: the binary is static. USER 65534 unless the manifest says otherwise.
+// No EXPOSE: Podman's API lists exposed-but-unpublished ports as null bindings, which
+// testcontainers waits on forever; ports differ by role anyway.
 const CONTAINERFILE = `FROM scratch
 COPY standin /standin
 USER 65534:65534
-EXPOSE 8080 8443 9090
 ENTRYPOINT ["/standin"]
 `;
 
