@@ -1,7 +1,7 @@
 // npm run bench -- <name> [args]: a registry by file name. harness/bench/<name>.ts default-exports
 // a Bench (harness/bench/types.ts); adding a benchmark is adding a file.
 import { readdirSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { runCli, unknownChoice } from './usage.ts';
 import type { Bench } from '../bench/types.ts';
 
@@ -23,4 +23,5 @@ async function main(): Promise<number> {
   return bench.run(args, (line) => process.stdout.write(`${line}\n`));
 }
 
-void runCli(main);
+// Run only as the entry point, so tests can import the pure parts.
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) void runCli(main);

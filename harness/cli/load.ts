@@ -6,6 +6,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { parseArgs } from 'node:util';
+import { pathToFileURL } from 'node:url';
 import { EXIT, runCli, UsageError } from './usage.ts';
 import { runLoad } from '../load/index.ts';
 import { loadOnlyPlan } from '../load/load-only-plan.ts';
@@ -130,4 +131,5 @@ async function main(): Promise<number> {
   return stop.signal.aborted ? EXIT.infrastructure : EXIT.pass;
 }
 
-if (process.argv[1] && import.meta.url.endsWith(process.argv[1].split('/').pop()!)) void runCli(main);
+// Run only as the entry point, so tests can import the pure parts.
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) void runCli(main);
