@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parse, parseAllDocuments } from 'yaml';
-import { DEFAULT_NODE_PORTS, kindConfig, type KindConfigInput } from './kind-config.ts';
+import { DEFAULT_NODE_PORTS, kindConfig, parseNodePorts, type KindConfigInput } from './kind-config.ts';
 
 const base: KindConfigInput = {
   name: 'kch',
@@ -70,5 +70,18 @@ describe('kindConfig', () => {
     expect(() => kindConfig({ ...base, workers: -1 })).toThrow(/workers/);
     expect(() => kindConfig({ ...base, nodePorts: [8080] })).toThrow(/nodePorts: 8080/);
     expect(() => kindConfig({ ...base, nodePorts: [30080, 30080] })).toThrow(/duplicate/);
+  });
+});
+
+describe('parseNodePorts', () => {
+  it('reads ranges, lists and none', () => {
+    expect(parseNodePorts('30080-30082')).toEqual([30080, 30081, 30082]);
+    expect(parseNodePorts('30080,30090')).toEqual([30080, 30090]);
+    expect(parseNodePorts('none')).toEqual([]);
+  });
+  it('names the bad part', () => {
+    expect(() => parseNodePorts('80')).toThrow(/80 is outside/);
+    expect(() => parseNodePorts('30090-30080')).toThrow(/backwards/);
+    expect(() => parseNodePorts('x')).toThrow(/'x' is not a port/);
   });
 });

@@ -46,7 +46,7 @@ export function adaptContainerdConfig(kindConfig: string, pauseTag: string): str
 }
 
 /** Debootstrap once per package list; the result is copied for each layout. */
-async function debootstrap(progress: ProgressSink): Promise<string> {
+export async function debootstrap(progress: ProgressSink): Promise<string> {
   const mirror = aptMirror(readIf('/etc/apt/sources.list.d/debian.sources'), readIf('/etc/apt/sources.list'));
   const dir = join(cacheDir('node-image'), `debootstrap-${inputsKey(NODE_VERSIONS.debianSuite, DEBOOTSTRAP_PACKAGES)}`);
   if (existsSync(join(dir, '.complete'))) return dir;
@@ -93,8 +93,8 @@ export interface RootfsInput {
 }
 
 /** Debootstrap (cached) → copy → kind's base layout → Kubernetes node binaries. */
-export async function buildNodeRootfs(input: RootfsInput, progress: ProgressSink): Promise<void> {
-  const base = await debootstrap(progress);
+export async function buildNodeRootfs(input: RootfsInput, progress: ProgressSink, debootstrapped?: Promise<string>): Promise<void> {
+  const base = await (debootstrapped ?? debootstrap(progress));
   const R = input.rootfs;
   const F = join(input.kindSource, 'images', 'base', 'files');
   if (!existsSync(F)) throw new Error(`kind base files not found at ${F} (go mod download sigs.k8s.io/kind failed?)`);

@@ -10,7 +10,7 @@ import type { EngineName } from '../engine/engine.ts';
 import { seconds, timedStep } from '../progress.ts';
 import { kindSourceDir } from '../kind/kind-binary.ts';
 import { buildNodeBinaries } from './go-binaries.ts';
-import { buildNodeRootfs, DEBOOTSTRAP_PACKAGES } from './base-rootfs.ts';
+import { buildNodeRootfs, debootstrap, DEBOOTSTRAP_PACKAGES } from './base-rootfs.ts';
 import { buildComponentImages, componentImages } from './component-images.ts';
 import { preloadImages } from './preload.ts';
 import { KIND_VERSION, NODE_VERSIONS, OFFICIAL_NODE_IMAGE, inputsKey } from './versions.ts';
@@ -99,13 +99,16 @@ export async function buildNodeImage(engine: EngineName, progress: ProgressSink,
   const work = cacheDir('node-image', 'work');
   mkdirSync(work, { recursive: true });
   progress(`building node image ${ref} offline (Kubernetes ${NODE_VERSIONS.kubernetes}; cold ≈ 10 min on 2 cores, mostly Go)`);
+  // debootstrap is network-bound, the Go builds CPU-bound: run them side by side
+  const debootstrapped = debootstrap(progress);
+  debootstrapped.catch(() => undefined);
   const binaries = await timedStep(progress, 'Go binaries (kubeadm, kubelet, kubectl, control plane, etcd, CoreDNS, crictl, pause)', () =>
     buildNodeBinaries(progress),
   );
   const metricsServerArchive = await buildMetricsServerImage(engine, progress);
   const kindSource = await kindSourceDir();
   const rootfs = join(work, 'rootfs');
-  await buildNodeRootfs({ rootfs, kindSource, binaries }, progress);
+  await buildNodeRootfs({ rootfs, kindSource, binaries }, progress, debootstrapped);
   const archives = await buildComponentImages(engine, binaries, rootfs, join(work, 'contexts'), join(work, 'images'), progress);
   await preloadImages(rootfs, [...archives, metricsServerArchive], work, progress);
   await timedStep(progress, `${engine} import the rootfs as ${ref}`, () =>

@@ -5,25 +5,19 @@ import { parseArgs } from 'node:util';
 import { runCli, UsageError, unknownChoice, EXIT } from './usage.ts';
 import { detectProvider, providerByName, PROVIDER_NAMES, DEFAULT_NODE_PORTS, stderrProgress, type ProviderName } from '../../clusters/index.ts';
 import { detectEngine, describeEngine } from '../../clusters/engine/detect.ts';
-import { buildNodeImage } from '../../clusters/node-image/node-image.ts';
+import { buildNodeImage, imageSize } from '../../clusters/node-image/node-image.ts';
+import { parseNodePorts } from '../../clusters/kind/kind-config.ts';
 import { seconds } from '../../clusters/progress.ts';
 
 const COMMANDS = ['up', 'down', 'status', 'build-node-image'] as const;
 type Command = (typeof COMMANDS)[number];
 
-export function parseNodePorts(text: string): number[] {
-  if (text === 'none' || text === '') return [];
-  const ports: number[] = [];
-  for (const part of text.split(',')) {
-    const m = /^(\d+)(?:-(\d+))?$/.exec(part.trim());
-    if (!m) throw new UsageError(`--node-ports: '${part}' is not a port or a range (e.g. 30080-30099)`);
-    const from = Number(m[1]);
-    const to = m[2] ? Number(m[2]) : from;
-    if (to < from) throw new UsageError(`--node-ports: range '${part}' goes backwards`);
-    for (let p = from; p <= to; p++) ports.push(p);
+function nodePortsFlag(text: string): number[] {
+  try {
+    return parseNodePorts(text);
+  } catch (e) {
+    throw new UsageError(`--node-ports: ${(e as Error).message}`);
   }
-  for (const p of ports) if (p < 30000 || p > 32767) throw new UsageError(`--node-ports: ${p} is outside the NodePort range 30000-32767`);
-  return ports;
 }
 
 async function main(): Promise<number> {
@@ -52,7 +46,7 @@ async function main(): Promise<number> {
     if (!engine.engine) return EXIT.infrastructure;
     const started = Date.now();
     const image = await buildNodeImage(engine.engine, progress, values.force === true);
-    const size = await import('../../clusters/node-image/node-image.ts').then((m) => m.imageSize(engine.engine!, image.ref));
+    const size = await imageSize(engine.engine, image.ref);
     process.stdout.write(`node image ${image.ref}: ${(size / 1e9).toFixed(2)} GB; ${image.report ? `built in ${seconds(image.report.ms)}` : `cached (checked in ${seconds(Date.now() - started)})`}\n`);
     return EXIT.pass;
   }
@@ -69,7 +63,7 @@ async function main(): Promise<number> {
   if (values.workers !== undefined && !/^\d+$/.test(values.workers)) throw new UsageError(`--workers: '${values.workers}' is not a whole number`);
   const workers = values.workers === undefined ? undefined : Number(values.workers);
   if (values['no-ports'] && values['node-ports']) throw new UsageError('--no-ports and --node-ports exclude each other');
-  const nodePorts = values['no-ports'] ? [] : values['node-ports'] !== undefined ? parseNodePorts(values['node-ports']) : [...DEFAULT_NODE_PORTS];
+  const nodePorts = values['no-ports'] ? [] : values['node-ports'] !== undefined ? nodePortsFlag(values['node-ports']) : [...DEFAULT_NODE_PORTS];
   const name = providerName === 'existing' ? (values.context ?? values.name ?? '') : (values.name ?? 'kch');
   const provider = providerByName(providerName, { existing: { kubeconfig: values.kubeconfig, allowNodeDrain: values['allow-node-drain'] === true } });
 
