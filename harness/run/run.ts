@@ -109,7 +109,7 @@ interface RunContext {
 async function execute(plan: Plan, opts: RunOptions, ctx: RunContext): Promise<void> {
   const { steps, say, signal, timeline } = ctx;
   const { providerByName } = await import('../../clusters/index.ts');
-  const { buildStandinImage, renderWorkload } = await import('../../deploy/index.ts');
+  const { buildStandinImage, renderWorkloads } = await import('../../deploy/index.ts');
   const { kubeFromFile } = await import('../kube/client.ts');
   const { createRunNamespace, deleteNamespace, applyObjects, waitWorkloadsReady } = await import('../deploy/apply.ts');
   const { startObservers } = await import('../observe/index.ts');
@@ -144,8 +144,8 @@ async function execute(plan: Plan, opts: RunOptions, ctx: RunContext): Promise<v
   }
 
   const objects = await steps.step('render manifests', async () => {
-    const all = [];
-    for (const w of plan.workloads) all.push(...(await renderWorkload(w, { namespace, imageRef: image.ref })));
+    // One render per deploy folder: workloads sharing a folder (proxy + upstream) set their own objects.
+    const all = await renderWorkloads(plan.workloads, { namespace, imageRef: image.ref });
     writeFileSync(join(ctx.runDir, 'manifests.json'), JSON.stringify(all, null, 2));
     return all;
   });
