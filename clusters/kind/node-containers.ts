@@ -13,11 +13,13 @@ export interface NodeContainer {
 }
 
 export async function listNodeContainers(engine: EngineName, cluster: string): Promise<NodeContainer[]> {
-  const r = await exec(
-    engine,
-    ['ps', '-a', '--filter', `label=${CLUSTER_LABEL}=${cluster}`, '--format', `{{.Names}}\t{{.State}}\t{{.Label "${ROLE_LABEL}"}}`],
-    { timeoutMs: 30_000 },
-  );
+  const filter = ['ps', '-a', '--filter', `label=${CLUSTER_LABEL}=${cluster}`];
+  if (engine === 'podman') {
+    // podman 4.3's Go template has no .Label; its JSON carries the labels as a map
+    const r = await exec('podman', [...filter, '--format', 'json'], { timeoutMs: 30_000 });
+    return parsePodmanPs(r.stdout);
+  }
+  const r = await exec('docker', [...filter, '--format', `{{.Names}}\t{{.State}}\t{{.Label "${ROLE_LABEL}"}}`], { timeoutMs: 30_000 });
   return parseContainerLines(r.stdout);
 }
 
@@ -30,6 +32,11 @@ export function parseContainerLines(text: string): NodeContainer[] {
       const [name = '', state = '', role = ''] = l.split('\t');
       return { name, state: state.toLowerCase(), role };
     });
+}
+
+export function parsePodmanPs(json: string): NodeContainer[] {
+  const list = JSON.parse(json.trim() || '[]') as { Names?: string[]; State?: string; Labels?: Record<string, string> | null }[];
+  return list.map((c) => ({ name: c.Names?.[0] ?? '', state: (c.State ?? '').toLowerCase(), role: c.Labels?.[ROLE_LABEL] ?? '' }));
 }
 
 /** kind's Podman provider labels each node's /var volume `<node-name>=true`. */

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { bridgeConflist, gatewayOf, podNetworkPlan } from './pod-network.ts';
-import { isNodeVolumeOf, parseContainerLines } from './node-containers.ts';
+import { isNodeVolumeOf, parseContainerLines, parsePodmanPs } from './node-containers.ts';
 
 describe('pod network plan', () => {
   const nodes = [
@@ -53,5 +53,11 @@ describe('kind leftovers', () => {
       { name: 'kch-control-plane', state: 'running', role: 'control-plane' },
       { name: 'kch-worker', state: 'exited', role: 'worker' },
     ]);
+  });
+
+  it('parses podman ps JSON', () => {
+    const json = JSON.stringify([{ Names: ['kch-worker'], State: 'exited', Labels: { 'io.x-k8s.kind.role': 'worker', 'io.x-k8s.kind.cluster': 'kch' } }]);
+    expect(parsePodmanPs(json)).toEqual([{ name: 'kch-worker', state: 'exited', role: 'worker' }]);
+    expect(parsePodmanPs('')).toEqual([]);
   });
 });
