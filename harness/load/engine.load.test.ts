@@ -61,25 +61,30 @@ describe('load engine on real k6', () => {
     expect(readdirSync(join(dir, 'k6'))).toContain('shard-0.summary.json');
     const s = series.seconds;
     expect(series.totals.failedRequests).toBe(0);
-    // k6 started the planned iterations, 0->400 over 10 s (2000) + 400 x 10 s (4000); k6 may
-    // not start the last few when its scheduler runs late at the end (0.5 % allowed).
-    expect(series.totals.requests + series.totals.droppedIterations).toBeGreaterThanOrEqual(5970);
-    expect(series.totals.requests + series.totals.droppedIterations).toBeLessThanOrEqual(6000);
+    // k6 started the planned iterations, 0->400 over 10 s (2000) + 400 x 10 s (4000), within 5 %:
+    // on a starved CPU k6's scheduler runs late and starts fewer (seen: 5865 at load average 10).
+    const started = series.totals.requests + series.totals.droppedIterations;
+    expect(started).toBeGreaterThanOrEqual(5700);
+    expect(started).toBeLessThanOrEqual(6000);
     // The ramp rises: each 3 s window of it has more requests than the one before.
     const window = (a: number, b: number) => s.slice(a, b).reduce((x, y) => x + y.requests, 0);
     expect(window(0, 3)).toBeLessThan(window(3, 6));
     expect(window(3, 6)).toBeLessThan(window(6, 9));
     // Ramp seconds follow 40 req/s per second of ramp (+-25 % and a push interval of lag).
     for (let k = 2; k < 9; k++) {
-      expect(s[k]!.requests).toBeGreaterThan(40 * (k - 1) * 0.75);
-      expect(s[k]!.requests).toBeLessThan(40 * (k + 2) * 1.25);
+      const startedK = s[k]!.requests + s[k]!.droppedIterations;
+      expect(startedK).toBeGreaterThan(40 * (k - 1) * 0.75);
+      expect(startedK).toBeLessThan(40 * (k + 2) * 1.25);
     }
-    // Hold seconds (away from the edges) are at 400 req/s within 10 %.
-    for (let k = 12; k < 19; k++) {
-      expect(s[k]!.stage).toBe('hold');
-      expect(Math.abs(s[k]!.requests - 400)).toBeLessThanOrEqual(40);
-      expect(s[k]!.latencyMs).not.toBeNull();
+    // Hold seconds (away from the edges) run at 400 req/s: their median within 10 %, each within 25 %.
+    const hold = s.slice(12, 19);
+    for (const x of hold) {
+      expect(x.stage).toBe('hold');
+      expect(Math.abs(x.requests + x.droppedIterations - 400)).toBeLessThanOrEqual(100);
+      expect(x.latencyMs).not.toBeNull();
     }
+    const median = hold.map((x) => x.requests + x.droppedIterations).sort((a, b) => a - b)[3]!;
+    expect(Math.abs(median - 400)).toBeLessThanOrEqual(40);
     expect(s[3]!.stage).toBe('ramp');
     expect(r.runLatencyMs!.p99).toBeGreaterThan(0);
     expect(processesOf(dir)).toEqual([]);

@@ -13,12 +13,13 @@ export interface LoadTargets {
 }
 
 /**
- * Arrival-rate VUs: pre-allocated for ~20 ms of latency at peak (a VU started mid-test costs a
- * script compile and drops iterations meanwhile), plus a bounded reserve for slow servers.
+ * Arrival-rate VUs: pre-allocated while k6 sits paused (a VU started mid-test costs a script
+ * compile and drops iterations meanwhile) for ~50 ms of latency at peak, plus a bounded reserve
+ * for slow servers (beyond it k6 counts dropped iterations, which the series reports).
  */
 export function vuBudget(peakRate: number): { preAllocatedVUs: number; maxVUs: number } {
-  const preAllocatedVUs = Math.min(200, Math.max(20, Math.ceil(peakRate / 50)));
-  const maxVUs = Math.min(600, Math.max(preAllocatedVUs * 4, Math.ceil(peakRate / 5)));
+  const preAllocatedVUs = Math.min(300, Math.max(50, Math.ceil(peakRate / 20)));
+  const maxVUs = Math.min(1000, Math.max(preAllocatedVUs * 2, Math.ceil(peakRate / 4)));
   return { preAllocatedVUs, maxVUs };
 }
 

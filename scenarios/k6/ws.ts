@@ -5,6 +5,7 @@
 import { WebSocket } from 'k6/websockets';
 import { setInterval, clearInterval, setTimeout, clearTimeout } from 'k6/timers';
 import exec from 'k6/execution';
+import { sleep } from 'k6';
 import { Counter, Trend } from 'k6/metrics';
 import { checked } from './checks.ts';
 import { readShape } from './load-shape-env.ts';
@@ -22,6 +23,9 @@ const reconnectTime = new Trend('ws_reconnect_time', true);
 // Per VU: when its previous session closed, so the next open can report time to reconnect.
 let lastCloseAt: number | null = null;
 
+// WebSocket.readyState value of an open socket (the types export ReadyState only as a type).
+const OPEN = 1;
+
 interface CloseLike {
   code?: number;
 }
@@ -32,7 +36,11 @@ export function wsSession(): void {
   // Close cleanly just before the stream ends so every session's close is recorded.
   const streamEnd = exec.scenario.startTime + stagesDurationS(ws.stages) * 1000 - 250;
   const untilEnd = streamEnd - Date.now();
-  if (untilEnd <= 0) return;
+  // Too late for a new session: idle out the stream's last moment instead of spinning empty iterations.
+  if (untilEnd <= 0) {
+    sleep(0.5);
+    return;
+  }
 
   const socket = new WebSocket(ws.url);
   let openedAt: number | null = null;
@@ -46,8 +54,15 @@ export function wsSession(): void {
     if (lastCloseAt !== null) reconnectTime.add(openedAt - lastCloseAt);
     if (ws.messagesPerSecond > 0) {
       ticker = setInterval(() => {
+        // The server may have started closing between ticks: a send then throws and would
+        // kill the iteration before its close is recorded.
+        if (socket.readyState !== OPEN) return;
         seq += 1;
-        socket.send(JSON.stringify({ t: Date.now(), n: seq }));
+        try {
+          socket.send(JSON.stringify({ t: Date.now(), n: seq }));
+        } catch {
+          /* closing: the close listener records the outcome */
+        }
       }, 1000 / ws.messagesPerSecond);
     }
     endTimer = setTimeout(() => socket.close(1000, 'load end'), untilEnd);
