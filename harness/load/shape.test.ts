@@ -36,10 +36,12 @@ describe('plan -> k6 load shape', () => {
     expect(() => planToShape(plan, { http: 'http://127.0.0.1:1' }, 'x')).toThrow(/targets\.ws is missing/);
   });
 
-  it('appends the entry path to the base URL', () => {
+  it('appends the entry path to a bare base URL only', () => {
     const plan = loadOnlyPlan({ ...base, rate: 10 });
     plan.load.http!.entry.path = '/api/health';
     expect(planToShape(plan, { http: 'http://127.0.0.1:30080/' }, 'x').http!.url).toBe('http://127.0.0.1:30080/api/health');
+    // The run's targets already carry the entry path: not appended twice.
+    expect(planToShape(plan, { http: 'http://127.0.0.1:30080/api/health' }, 'x').http!.url).toBe('http://127.0.0.1:30080/api/health');
   });
 
   it('slows a WebSocket ramp that would open sessions faster than the planned open rate', () => {

@@ -72,9 +72,11 @@ function rateStream(stages: readonly PlannedStage[], timeoutS: number): RateStre
   return { startS, startRate, stages: shaped, timeoutS, ...vuBudget(peak) };
 }
 
-function joinUrl(base: string, path: string | undefined): string {
-  if (!path) return base;
-  return `${base.replace(/\/$/, '')}/${path.replace(/^\//, '')}`;
+/** A target that already names a path is used as given; a bare host:port URL gets the entry's path. */
+function joinUrl(target: string, path: string | undefined): string {
+  const url = new URL(target);
+  if (!path || (url.pathname !== '/' && url.pathname !== '')) return target;
+  return `${target.replace(/\/$/, '')}/${path.replace(/^\//, '')}`;
 }
 
 /** The LoadShape for every stream of the plan that has a target; a stream without one is an error. */
