@@ -57,12 +57,7 @@ export async function buildStandinImage(progress: (line: string) => void = () =>
     return { ref, archive, sizeBytes };
   }
   const ctx = cacheDir('standin', hash);
-  progress(`standin: go build (static, CGO_ENABLED=0) -> ${ctx}/standin`);
-  await exec('nice', ['-n', '10', 'go', 'build', '-trimpath', '-ldflags=-s -w', '-o', join(ctx, 'standin'), '.'], {
-    cwd: STANDIN_SRC,
-    timeoutMs: 15 * 60_000,
-    env: toolEnv({ CGO_ENABLED: '0', GOFLAGS: '-mod=mod' }),
-  });
+  await buildStandinBinary(progress, hash);
   writeFileSync(join(ctx, 'Containerfile'), CONTAINERFILE);
   progress(`standin: podman build ${ref}`);
   await exec('podman', ['build', '--quiet', '-t', ref, '-f', join(ctx, 'Containerfile'), ctx], { timeoutMs: 5 * 60_000 });
@@ -73,6 +68,21 @@ export async function buildStandinImage(progress: (line: string) => void = () =>
   const sizeBytes = statSync(archive).size;
   progress(`standin image ${ref}: ${archive} (${mb(sizeBytes)})`);
   return { ref, archive, sizeBytes };
+}
+
+/** The static stand-in binary for this source hash (built once into cacheDir('standin', hash)). */
+export async function buildStandinBinary(progress: (line: string) => void = () => {}, hash = standinHash()): Promise<string> {
+  const bin = join(cacheDir('standin', hash), 'standin');
+  if (existsSync(bin)) return bin;
+  progress(`standin: go build (static, CGO_ENABLED=0) -> ${bin}`);
+  const partial = `${bin}.partial`;
+  await exec('nice', ['-n', '10', 'go', 'build', '-trimpath', '-ldflags=-s -w', '-o', partial, '.'], {
+    cwd: STANDIN_SRC,
+    timeoutMs: 15 * 60_000,
+    env: toolEnv({ CGO_ENABLED: '0', GOFLAGS: '-mod=mod' }),
+  });
+  renameSync(partial, bin);
+  return bin;
 }
 
 /** Make sure Podman's own store has the image (contract tests run it there). */

@@ -19,6 +19,7 @@ import (
 	"net/url"
 	"os"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/gorilla/websocket"
@@ -40,6 +41,7 @@ func runProxy(s *Standin, cfg Config) error {
 	}
 	rp := httputil.NewSingleHostReverseProxy(up)
 	rp.Transport = transport
+	rp.BufferPool = copyBuffers{}
 	rp.ErrorHandler = func(w http.ResponseWriter, _ *http.Request, err error) {
 		http.Error(w, "upstream: "+err.Error(), http.StatusBadGateway)
 	}
@@ -154,3 +156,11 @@ func proxyTLS(cfg Config) (*tls.Config, error) {
 	}
 	return &tls.Config{Certificates: []tls.Certificate{{Certificate: [][]byte{der}, PrivateKey: key}}, MinVersion: tls.VersionTLS12}, nil
 }
+
+// copyBuffers reuses the 32 KB body-copy buffers the reverse proxy would allocate per request.
+type copyBuffers struct{}
+
+var copyBufferPool = sync.Pool{New: func() any { b := make([]byte, 32*1024); return &b }}
+
+func (copyBuffers) Get() []byte  { return *(copyBufferPool.Get().(*[]byte)) }
+func (copyBuffers) Put(b []byte) { copyBufferPool.Put(&b) }
