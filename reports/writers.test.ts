@@ -218,7 +218,7 @@ describe('renderConsoleSummary', () => {
     expect(lines.length).toBeLessThanOrEqual(25);
     expect(lines[0]).toMatch(/^FAIL {2}proxy-rollout .*exit 1$/);
     expect(lines[1]).toBe('checks: 15 passed, 8 failed, 0 skipped');
-    expect(text).toContain('✗ pod aenebris-6d5f7c9b8-z8w2t (rollout-proxy@48s): 10.95 failed requests above baseline in its termination window t+53.1s–+55.4s (11 failed, 0.05 expected at baseline); limit 0');
+    expect(text).toContain('✗ pod aenebris-6d5f7c9b8-z8w2t (rollout-aenebris@48s): 10.95 failed requests above baseline in its termination window t+53.1s–+55.4s (11 failed, 0.05 expected at baseline); limit 0');
     expect(lines.at(-1)).toBe('report: runs/x/report.html');
   });
 

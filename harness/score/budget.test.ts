@@ -25,15 +25,16 @@ describe('errorBudget', () => {
   it('splits the budget over phases and the chaos action, naming the phase that used the most', () => {
     const t = readFixture('bad-drain');
     const { score, checks } = errorBudget(t, drainScore(t).score);
-    expect(score!.phases.map((p) => p.name)).toEqual(['warm', 'baseline', 'rollout', 'settle']);
-    expect(score!.phases.reduce((a, p) => a + p.failed, 0)).toBe(score!.failed);
+    expect(score!.phases.map((p) => p.name)).toEqual(['baseline', 'stage:warm', 'stage:steady', 'chaos:rollout-aenebris@48s']);
+    expect(score!.phases.find((p) => p.name === 'stage:steady')!.failed).toBe(score!.failed); // phases overlap
+    expect(score!.phases.find((p) => p.name === 'chaos:rollout-aenebris@48s')!.failed).toBe(31); // 30 + the reset at 100 s
     const rollout = score!.chaos[0]!;
-    expect(rollout.name).toBe('rollout-proxy@48s');
+    expect(rollout.name).toBe('rollout-aenebris@48s');
     expect(rollout.failed).toBe(30);
     expect(rollout.usedPctOfRun).toBeCloseTo((30 / score!.allowed) * 100, 1);
     const used = checks.find((c) => c.id === 'budget.used')!;
     expect(used.status).toBe('fail');
-    expect(used.message).toContain('most in phase rollout t+48.0s–+90.0s (30)');
+    expect(used.message).toContain('30 in chaos action rollout-aenebris@48s t+48.0s–+55.4s');
     expect(used.message).toContain('limit 50 %');
   });
 
@@ -84,6 +85,6 @@ describe('errorBudget', () => {
 
   it('drops phases the interrupted run never reached', () => {
     const t = readFixture('interrupted');
-    expect(errorBudget(t, null).score!.phases.map((p) => p.name)).toEqual(['warm', 'baseline']);
+    expect(errorBudget(t, null).score!.phases.map((p) => p.name)).toEqual(['baseline', 'stage:warm', 'stage:steady']);
   });
 });

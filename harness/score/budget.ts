@@ -130,7 +130,16 @@ export function errorBudget(t: Timeline, drain: DrainScore | null): Scored<Budge
     ws: { sessions: wsSessions, closedByCode: { ...totals.wsClosedByCode }, abnormalRatio, limit: wsLimit },
   };
 
-  const worstPhase = [...phases].sort((a, b) => (b.usedPctOfRun ?? 0) - (a.usedPctOfRun ?? 0))[0];
+  // Phases overlap (stages, chaos windows): name the chaos action with the most failures, else the
+  // phase with the most, the narrowest on a tie.
+  const worstAction = [...chaos].sort((a, b) => b.failed - a.failed)[0];
+  const worstPhase = [...phases].sort((a, b) => b.failed - a.failed || a.window.to - a.window.from - (b.window.to - b.window.from))[0];
+  const where =
+    worstAction && worstAction.failed > 0
+      ? `, ${worstAction.failed} in chaos action ${worstAction.name} ${windowLabel(zero, worstAction.window)}`
+      : worstPhase && worstPhase.failed > 0
+        ? `, most in phase ${worstPhase.name} ${windowLabel(zero, worstPhase.window)} (${worstPhase.failed})`
+        : '';
   const runWindow = { from: t.loadStartedAt, to: loadEnd(t) };
   checks.push({
     id: 'budget.used',
@@ -141,7 +150,7 @@ export function errorBudget(t: Timeline, drain: DrainScore | null): Scored<Budge
     measured: usedPct,
     limit: `<= ${maxUsedPct}`,
     window: runWindow,
-    message: `${failed} of ${requests} requests failed: ${usedPct ?? '∞'} % of the error budget (${round2(allowed)} allowed at ${ratio * 100} % success)${worstPhase && worstPhase.failed > 0 ? `, most in phase ${worstPhase.name} ${windowLabel(zero, worstPhase.window)} (${worstPhase.failed})` : ''}; limit ${maxUsedPct} %`,
+    message: `${failed} of ${requests} requests failed: ${usedPct ?? '∞'} % of the error budget (${round2(allowed)} allowed at ${ratio * 100} % success)${where}; limit ${maxUsedPct} %`,
   });
   if (wsLimit !== null && t.plan.load.ws) {
     checks.push({

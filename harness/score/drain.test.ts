@@ -15,7 +15,7 @@ describe('drainScore on a graceful rollout', () => {
   it('follows each replaced pod from delete to exit', () => {
     expect(score.pods.map((p) => p.pod)).toEqual([A, B, C]);
     const a = score.pods[0]!;
-    expect(a.cause).toBe('rollout-proxy@48s');
+    expect(a.cause).toBe('rollout-aenebris@48s');
     expect(a.deleteToNotReadyMs).toBe(40);
     expect(a.deleteToExitMs).toBe(5700);
     expect(a.deleteToRemovedMs).toBe(5900);
@@ -81,7 +81,7 @@ describe('drainScore on drain=none', () => {
     );
     const c = failed.find((x) => x.id === `drain.failed/${C}`)!;
     expect(c.message).toContain(C);
-    expect(c.message).toContain('rollout-proxy@48s');
+    expect(c.message).toContain('rollout-aenebris@48s');
     expect(c.message).toContain('t+53.1s–+55.4s');
     expect(c.message).toContain('10.95 failed requests above baseline');
     expect(c.message).toContain('limit 0');

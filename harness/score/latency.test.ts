@@ -47,16 +47,16 @@ describe('latencySlos', () => {
     const t = readFixture('bad-drain');
     t.plan.slos.latencyMs = { p95: 15 };
     const { score, checks } = latencySlos(t);
-    const roll = score!.phases.find((p) => p.phase === 'rollout')!;
+    const roll = score!.phases.find((p) => p.phase === 'chaos:rollout-aenebris@48s')!;
     expect(roll.p95BoundMs).toBeLessThanOrEqual(roll.p95MaxMs!);
     expect(roll.p95WeightedMs).toBeLessThan(roll.p95BoundMs!);
     const failed = checks.filter((c) => c.status === 'fail');
-    expect(failed.map((c) => c.id)).toEqual(['latency.p95/rollout']);
-    expect(failed[0]!.message).toBe(`phase rollout t+48.0s–+90.0s: p95 ≤ ${roll.p95BoundMs} ms (upper bound; worst second ${roll.p95MaxMs} ms, weighted ${roll.p95WeightedMs} ms); limit 15 ms`);
-    expect(checks).toHaveLength(4);
+    expect(failed.map((c) => c.id)).toEqual(['latency.p95/stage:steady', 'latency.p95/chaos:rollout-aenebris@48s']);
+    expect(failed[1]!.message).toBe(`phase chaos:rollout-aenebris@48s t+48.0s–+120.0s: p95 ≤ ${roll.p95BoundMs} ms (upper bound; worst second ${roll.p95MaxMs} ms, weighted ${roll.p95WeightedMs} ms); limit 15 ms`);
+    expect(checks).toHaveLength(4); // p95 for each of the four phases
   });
 
   it('scores only the phases an interrupted run reached', () => {
-    expect(latencySlos(readFixture('interrupted')).score!.phases.map((p) => p.phase)).toEqual(['warm', 'baseline']);
+    expect(latencySlos(readFixture('interrupted')).score!.phases.map((p) => p.phase)).toEqual(['baseline', 'stage:warm', 'stage:steady']);
   });
 });
