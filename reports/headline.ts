@@ -19,6 +19,10 @@ export function fmt(n: number | null | undefined, digits = 2): string {
   return Number.isInteger(n) ? n.toLocaleString('en-US') : n.toLocaleString('en-US', { maximumFractionDigits: digits });
 }
 
+function span(a: number, b: number): string {
+  return fmt(a, 1) === fmt(b, 1) ? fmt(a, 1) : `${fmt(a, 1)}–${fmt(b, 1)}`;
+}
+
 export function headlines(card: Scorecard): Headline[] {
   const out: Headline[] = [];
   const b = card.budget;
@@ -38,7 +42,7 @@ export function headlines(card: Scorecard): Headline[] {
     const exits = d.pods.map((p) => p.deleteToExitMs).filter((v): v is number => v !== null);
     out.push({
       label: 'drain',
-      value: `${d.pods.length} pods went away; ${fmt(d.totalExcessFailures)} failed requests attributed (max ${fmt(d.maxExcessFailuresPerPod)} per pod)${exits.length ? `; exit ${fmt(Math.min(...exits) / 1000, 1)}–${fmt(Math.max(...exits) / 1000, 1)} s after delete` : ''}`,
+      value: `${d.pods.length} pods went away; ${fmt(d.totalExcessFailures)} failed requests attributed (max ${fmt(d.maxExcessFailuresPerPod)} per pod)${exits.length ? `; exit ${span(Math.min(...exits) / 1000, Math.max(...exits) / 1000)} s after delete` : ''}`,
       ok: failedIn(card, 'drain.'),
     });
   }

@@ -124,8 +124,10 @@ function charts(t: Timeline, card: Scorecard): string {
   const load = t.load;
   if (!load || t.loadStartedAt === null || load.seconds.length === 0) return '<p class="muted">No load series was recorded: no charts.</p>';
   const zero = t.loadStartedAt;
-  const xs = load.seconds.map((s) => (s.at - zero) / 1000);
-  const xDomain: [number, number] = [0, Math.max(xs.at(-1)! + 1, t.plan.durationS)];
+  // Per-second values sit in the middle of their second (bars span the whole second).
+  const xs = load.seconds.map((s) => (s.at - zero) / 1000 + 0.5);
+  const barX = load.seconds.map((s) => (s.at - zero) / 1000);
+  const xDomain: [number, number] = [0, Math.max(barX.at(-1)! + 1, t.plan.durationS)];
   const mk = marks(t, card, zero);
   const out: string[] = [];
 
@@ -141,7 +143,7 @@ function charts(t: Timeline, card: Scorecard): string {
     label: c,
     color: CAUSE_COLORS[c]!,
     kind: 'stack' as const,
-    points: load.seconds.map((s, i) => [xs[i]!, s.failures[c]] as [number, number]),
+    points: load.seconds.map((s, i) => [barX[i]!, s.failures[c]] as [number, number]),
   }));
   out.push(
     renderChart({
@@ -192,7 +194,7 @@ function charts(t: Timeline, card: Scorecard): string {
             label: `closed ${c}${c === '1006' ? ' (abnormal)' : c === '1001' ? ' (going away)' : ''} / s`,
             color: codeColor(c),
             kind: 'stack' as const,
-            points: load.seconds.map((s, i) => [xs[i]!, s.ws?.closedByCode[c] ?? 0] as [number, number]),
+            points: load.seconds.map((s, i) => [barX[i]!, s.ws?.closedByCode[c] ?? 0] as [number, number]),
           })),
         ],
       }),

@@ -160,3 +160,14 @@ describe('drainScore exit judgement', () => {
     expect(score.pods[2]!.failedRequests).toBe(5.5);
   });
 });
+
+describe('drainScore on a forced kill', () => {
+  it('skips exit-within-grace for a pod deleted with grace period 0', () => {
+    const t = readFixture('bad-drain');
+    const rec = t.kube.find((r): r is PodRecord => r.kind === 'pod' && r.pod === C && r.transition === 'deleting')!;
+    rec.gracePeriodS = 0;
+    const c = drainScore(t).checks.find((x) => x.id === `drain.grace/${C}`)!;
+    expect(c.status).toBe('skip');
+    expect(c.message).toContain('grace period 0 (forced)');
+  });
+});

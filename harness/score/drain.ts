@@ -301,7 +301,19 @@ function drainChecks(t: Timeline, zero: EpochMs, pods: PodDrain[]): Check[] {
           message: `${who}: ${p.wsClosed1006} WebSocket sessions closed abnormally (1006) in ${win}, ${p.wsClosed1001} cleanly (1001); limit ${limits.maxAbnormalWsPerPod}`,
         });
       }
-      if (limits.exitWithinGrace) {
+      if (limits.exitWithinGrace && p.gracePeriodS === 0) {
+        checks.push({
+          id: `drain.grace/${p.pod}`,
+          area: 'drain',
+          subject: p.pod,
+          metric: 'exit within grace period',
+          status: 'skip',
+          measured: p.deleteToExitMs !== null ? round2(p.deleteToExitMs / 1000) : null,
+          limit: '<= 0',
+          window: p.window,
+          message: `${who}: deleted with grace period 0 (forced), so exiting within grace does not apply`,
+        });
+      } else if (limits.exitWithinGrace) {
         const exitS = p.deleteToExitMs !== null ? round2(p.deleteToExitMs / 1000) : null;
         checks.push({
           id: `drain.grace/${p.pod}`,
