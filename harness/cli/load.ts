@@ -34,23 +34,32 @@ export function newRunId(now = new Date()): string {
   return `load-${stamp}-${randomBytes(2).toString('hex')}`;
 }
 
+const FLAGS = {
+  target: { type: 'string' },
+  rate: { type: 'string' },
+  duration: { type: 'string' },
+  ramp: { type: 'string' },
+  ws: { type: 'string' },
+  'ws-target': { type: 'string' },
+  'ws-mps': { type: 'string' },
+  grpc: { type: 'string' },
+  'grpc-rate': { type: 'string' },
+  shards: { type: 'string' },
+  timeout: { type: 'string' },
+  out: { type: 'string' },
+} as const;
+
+/** node:util parseArgs, with its complaints (unknown flag, missing value) as usage errors. */
+function parseFlags() {
+  try {
+    return parseArgs({ options: FLAGS });
+  } catch (err) {
+    throw new UsageError((err as Error).message.split('\n')[0]!);
+  }
+}
+
 async function main(): Promise<number> {
-  const { values } = parseArgs({
-    options: {
-      target: { type: 'string' },
-      rate: { type: 'string' },
-      duration: { type: 'string' },
-      ramp: { type: 'string' },
-      ws: { type: 'string' },
-      'ws-target': { type: 'string' },
-      'ws-mps': { type: 'string' },
-      grpc: { type: 'string' },
-      'grpc-rate': { type: 'string' },
-      shards: { type: 'string' },
-      timeout: { type: 'string' },
-      out: { type: 'string' },
-    },
-  });
+  const { values } = parseFlags();
   if (!values.duration) throw new UsageError('--duration is required (e.g. --duration 30s)');
   const durationS = parseDurationS(values.duration, '--duration');
   const rampS = values.ramp ? parseDurationS(values.ramp, '--ramp') : 0;
