@@ -126,8 +126,8 @@ const kill = (id: string, extra: Partial<Extract<PlannedChaos['step'], { action:
   step: { action: 'pod-kill', target: 'web', atS: 0, count: 1, pick: 'oldest', ...extra },
 });
 
-function schedule(ns: string, chaos: PlannedChaos[]) {
-  return runChaosSchedule(kc, { namespace: ns, chaos, loadStartedAt: Date.now(), seed: 7, progress: say, allowNodeDrain: true, allowedNamespaces: [ns] });
+function schedule(ns: string, chaos: PlannedChaos[], restoreHpasAfter?: Promise<unknown>) {
+  return runChaosSchedule(kc, { namespace: ns, chaos, loadStartedAt: Date.now(), seed: 7, progress: say, allowNodeDrain: true, allowedNamespaces: [ns], restoreHpasAfter });
 }
 
 describe('chaos and observation on kind', () => {
@@ -314,6 +314,110 @@ describe('chaos and observation on kind', () => {
         await obs.stop();
       }
     });
+  });
+
+  it('scale with the HPA paused holds the new count, then restores the HPA', async () => {
+    await withWorkload('scale', { replicas: 1 }, async (ns) => {
+      const hpa: KubeObject = {
+        apiVersion: 'autoscaling/v2',
+        kind: 'HorizontalPodAutoscaler',
+        metadata: { name: 'web', namespace: ns },
+        spec: { scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'web' }, minReplicas: 1, maxReplicas: 2, metrics: [{ type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: 80 } } }] },
+      };
+      await applyObjects(kc, [hpa]);
+      const obs = await startObservers(kc, { namespace: ns, metricsIntervalMs: 0, followLogs: false });
+      try {
+        const step: PlannedChaos = { id: 'scale@0s', atS: 0, step: { action: 'scale', target: 'web', atS: 0, replicas: 3, pauseHpa: true } };
+        await preflightChaos(kc, ns, [step]);
+        let hpaDuring: { min?: number; max?: number } = {};
+        const hold = new Promise<void>((resolve) => setTimeout(resolve, 20_000));
+        const marks = schedule(ns, [step], hold);
+        const autoscaling = kc.makeApiClient(k8s.AutoscalingV2Api);
+        const [mark] = await Promise.all([
+          marks,
+          (async () => {
+            await new Promise((r) => setTimeout(r, 12_000));
+            const h = await autoscaling.readNamespacedHorizontalPodAutoscaler({ name: 'web', namespace: ns });
+            hpaDuring = { min: h.spec?.minReplicas, max: h.spec?.maxReplicas };
+          })(),
+        ]).then(([m]) => m);
+        expect(mark?.outcome, mark?.detail).toBe('ok');
+        expect(mark?.detail).toMatch(/scale 1 -> 3/);
+        expect(hpaDuring).toEqual({ min: 3, max: 3 });
+        const after = await autoscaling.readNamespacedHorizontalPodAutoscaler({ name: 'web', namespace: ns });
+        expect([after.spec?.minReplicas, after.spec?.maxReplicas]).toEqual([1, 2]);
+        const deps = obs.records().filter((r) => r.kind === 'rollout' && r.object === 'Deployment');
+        expect(deps.some((r) => r.kind === 'rollout' && r.desired === 3 && r.ready === 3)).toBe(true);
+        expect(obs.records().some((r) => r.kind === 'hpa')).toBe(true);
+      } finally {
+        await obs.stop();
+      }
+    });
+  });
+
+  it('a forced kill of 50 % at random: same seed, same positions; deleting records grace 0', async () => {
+    await withWorkload('force', { replicas: 4 }, async (ns) => {
+      const obs = await startObservers(kc, { namespace: ns, metricsIntervalMs: 0, followLogs: false });
+      try {
+        const core = kc.makeApiClient(k8s.CoreV1Api);
+        const pods = (await core.listNamespacedPod({ namespace: ns })).items
+          .map((p) => ({ name: p.metadata!.name!, createdAt: p.metadata!.creationTimestamp!.getTime() }));
+        const { pickVictims, seededRandom, actionSeed } = await import('./seeded-random.ts');
+        const expected = pickVictims(pods, 2, 'random', seededRandom(actionSeed(7, 'force@0s')));
+        const [mark] = await schedule(ns, [{ id: 'force@0s', atS: 0, step: { action: 'pod-kill', target: 'web', atS: 0, percent: 50, pick: 'random', graceS: 'force' } }]);
+        expect(mark?.outcome, mark?.detail).toBe('ok');
+        expect(mark!.pods.sort()).toEqual(expected.sort());
+        await until('victims deleted', 60_000, () => mark!.pods.every((p) => podRecs(obs.records(), p).some((r) => r.transition === 'deleted')));
+        for (const p of mark!.pods) {
+          const d = podRecs(obs.records(), p).find((r) => r.transition === 'deleting');
+          expect(d, `${p} deleting`).toBeDefined();
+          expect(d!.gracePeriodS, p).toBe(0);
+        }
+      } finally {
+        await obs.stop();
+      }
+    });
+  });
+
+  it('DaemonSet rollout by env change replaces the pod on every worker', async () => {
+    const ns = `kch-chaos-ds-${Date.now().toString(36)}`;
+    await createRunNamespace(kc, ns, {});
+    try {
+      const labels = { 'app.kubernetes.io/name': 'tracer' };
+      const ds: KubeObject = {
+        apiVersion: 'apps/v1',
+        kind: 'DaemonSet',
+        metadata: { name: 'tracer', namespace: ns, labels },
+        spec: {
+          selector: { matchLabels: labels },
+          updateStrategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: 1 } },
+          template: {
+            metadata: { labels },
+            spec: {
+              terminationGracePeriodSeconds: 10,
+              containers: [{ name: 'tracer', image: imageRef, imagePullPolicy: 'IfNotPresent', env: [{ name: 'ROLE', value: 'upstream' }, { name: 'DRAIN_DELAY_S', value: '1' }], readinessProbe: { httpGet: { path: '/ready', port: 8080 }, periodSeconds: 1 } }],
+            },
+          },
+        },
+      };
+      await applyObjects(kc, [ds]);
+      await waitWorkloadsReady(kc, ns, [ds], { deadlineMs: 120_000, progress: say });
+      const obs = await startObservers(kc, { namespace: ns, metricsIntervalMs: 0, followLogs: false });
+      try {
+        const before = new Set(podRecs(obs.records()).map((r) => r.pod));
+        expect(before.size).toBe(2);
+        const [mark] = await schedule(ns, [{ id: 'ds@0s', atS: 0, step: { action: 'rollout', target: 'tracer', atS: 0, change: { env: { TRACE_LEVEL: '2' } }, deadlineS: 120 } }]);
+        expect(mark?.outcome, mark?.detail).toBe('ok');
+        expect(new Set(mark!.pods)).toEqual(before);
+        const ds2 = await kc.makeApiClient(k8s.AppsV1Api).readNamespacedDaemonSet({ name: 'tracer', namespace: ns });
+        expect(ds2.spec?.template.spec?.containers[0]?.env?.find((e) => e.name === 'TRACE_LEVEL')?.value).toBe('2');
+        expect(obs.records().filter((r) => r.kind === 'rollout' && r.object === 'DaemonSet').at(-1)).toMatchObject({ desired: 2, updated: 2, ready: 2 });
+      } finally {
+        await obs.stop();
+      }
+    } finally {
+      await deleteNamespace(kc, ns, { deadlineMs: 120_000 });
+    }
   });
 
   it('refuses a namespace the run did not create, a missing target, and node drain when not allowed', async () => {
