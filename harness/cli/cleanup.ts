@@ -9,12 +9,24 @@ import { CLUSTER_LABEL } from '../../clusters/kind/node-containers.ts';
 
 const OURS = /^(kch|chaos-dev)/;
 
+/** Names of every kind cluster with a node container, running or not (a killed run's too). */
+async function clusterNames(engine: 'podman' | 'docker'): Promise<string[]> {
+  const filter = ['ps', '-a', '--filter', `label=${CLUSTER_LABEL}`];
+  if (engine === 'podman') {
+    // podman 4.3's Go templates cannot read one label; its JSON carries them all
+    const r = await exec('podman', [...filter, '--format', 'json'], { timeoutMs: 30_000, nothrow: true });
+    const list = JSON.parse(r.stdout.trim() || '[]') as { Labels?: Record<string, string> | null }[];
+    return list.map((c) => c.Labels?.[CLUSTER_LABEL] ?? '').filter(Boolean);
+  }
+  const r = await exec('docker', [...filter, '--format', `{{.Label "${CLUSTER_LABEL}"}}`], { timeoutMs: 30_000, nothrow: true });
+  return r.stdout.split('\n').map((s) => s.trim()).filter(Boolean);
+}
+
 async function main(): Promise<number> {
   const say = stderrProgress;
   const engine = await detectEngine({ setUp: false });
   if (engine.engine) {
-    const r = await exec(engine.engine, ['ps', '-a', '--filter', `label=${CLUSTER_LABEL}`, '--format', `{{ index .Labels "${CLUSTER_LABEL}" }}`], { timeoutMs: 30_000, nothrow: true });
-    const clusters = [...new Set(r.stdout.split('\n').map((s) => s.trim()).filter((s) => OURS.test(s)))];
+    const clusters = [...new Set((await clusterNames(engine.engine)).filter((n) => OURS.test(n)))];
     for (const name of clusters) {
       say(`cleanup: deleting kind cluster ${name}`);
       await providerByName('kind').down(name, say);
