@@ -85,16 +85,26 @@ describe('PromQL results -> per-second LoadSeries (recorded from real runs)', ()
         { metric: { grpc_status: '0' }, values: [[at(1), '5'], [at(2), '5']] },
         { metric: { grpc_status: '14' }, values: [[at(2), '3']] },
       ],
-      latencyP99: [{ metric: {}, values: [[at(1), '0.0125'], [at(2), 'NaN']] }],
-      latencyP50: [{ metric: {}, values: [[at(1), '0.001'], [at(2), '0.001']] }],
-      latencyP95: [{ metric: {}, values: [[at(1), '0.01'], [at(2), '0.01']] }],
+      // Cumulative: 10 observations in (0.001, 0.002] by point 1, then 10 more in (0.1, 0.2] by point 2.
+      latency: [
+        {
+          metric: {},
+          histograms: [
+            [at(1), { count: '10', sum: '0.015', buckets: [[0, '0.001', '0.002', '10']] }],
+            [at(2), { count: '20', sum: '1.5', buckets: [[0, '0.001', '0.002', '10'], [0, '0.1', '0.2', '10']] }],
+            [at(3), { count: '20', sum: '1.5', buckets: [[0, '0.001', '0.002', '10'], [0, '0.1', '0.2', '10']] }],
+          ],
+        },
+      ],
     };
     const s = buildLoadSeries({ testId: 't', shards: 2, loadStartedAt: t0, seconds: 4, stages: [], ws: false, grpc: true, results });
     expect(s.seconds.map((x) => x.requests)).toEqual([10, 15, 7, 19]);
     expect(s.seconds.map((x) => x.failures.refused)).toEqual([0, 0, 7, 2]);
     expect(s.seconds.map((x) => x.failures.http5xx)).toEqual([0, 0, 0, 2]);
-    expect(s.seconds[0]!.latencyMs).toEqual({ p50: 1, p95: 10, p99: 12.5 });
-    expect(s.seconds[1]!.latencyMs).toBeNull();
+    // Second 0 sees only the fast ones, second 1 only the slow ones; no observations, no quantiles.
+    expect(s.seconds[0]!.latencyMs).toEqual({ p50: 1.5, p95: 1.95, p99: 1.99 });
+    expect(s.seconds[1]!.latencyMs).toEqual({ p50: 150, p95: 195, p99: 199 });
+    expect(s.seconds[2]!.latencyMs).toBeNull();
     expect(s.seconds.map((x) => x.grpc!.requests)).toEqual([5, 3, 0, 0]);
     expect(s.seconds[1]!.grpc!.byStatus).toEqual({ '14': 3 });
     expect(s.totals).toMatchObject({ requests: 51, failedRequests: 11, grpcRequests: 8 });
@@ -105,7 +115,7 @@ describe('PromQL results -> per-second LoadSeries (recorded from real runs)', ()
   it('selects by test id and keeps only answered requests in the latency quantiles', () => {
     const q = seriesQueries('run-1');
     expect(q.httpByOutcome).toBe('sum by (status, error_code, expected_response) (k6_http_reqs_total{testid="run-1"})');
-    expect(q.latencyP99).toBe('histogram_quantile(0.99, sum(rate(k6_http_req_duration_seconds{testid="run-1", expected_response="true"}[2s])))');
+    expect(q.latency).toBe('sum(k6_http_req_duration_seconds{testid="run-1", expected_response="true"})');
     expect(q.wsCloses).toBe('sum by (code) (k6_ws_closes_total{testid="run-1"})');
   });
 });

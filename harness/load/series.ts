@@ -1,50 +1,46 @@
 // Per-second series from Prometheus. Counters are read back as cumulative sums over shards
 // (PromQL `sum by`) on a 1 s grid anchored at load start and differenced here, so every second
 // holds whole counts and the seconds add up exactly to the final totals, which are k6's totals.
-// Latency quantiles come from native histograms over a 2 s window ending at each second
-// (Prometheus 2.42 cannot subtract histograms, and a 1 s window holds one push only).
+// Latency quantiles come the same way: k6's cumulative native histograms read on the grid and
+// subtracted here (harness/load/histogram.ts), so each second's quantiles cover its own requests.
 import type { PromSample } from '../tools/prometheus.ts';
 import { FAILURE_CAUSES, type FailureCause, type LoadSecond, type LoadSeries, type LoadTotals, type WsSecond } from '../timeline/types.ts';
 import { mapFailureCause } from './failure-cause.ts';
+import { bucketQuantile, subtractBuckets, toBuckets, type Buckets } from './histogram.ts';
 
 export type SeriesQueryName =
   | 'httpByOutcome'
   | 'dropped'
   | 'checks'
-  | 'latencyP50'
-  | 'latencyP95'
-  | 'latencyP99'
+  | 'latency'
   | 'wsSessions'
   | 'wsOpened'
   | 'wsCloses'
   | 'wsSent'
   | 'wsReceived'
-  | 'wsEchoP95'
-  | 'wsReconnectP95'
+  | 'wsEcho'
+  | 'wsReconnect'
   | 'grpcByStatus'
-  | 'grpcP99';
+  | 'grpcLatency';
 
 export function seriesQueries(testId: string): Record<SeriesQueryName, string> {
   const sel = `{testid="${testId.replace(/"/g, '\\"')}"}`;
-  const q = (quantile: number, metric: string, only = sel) => `histogram_quantile(${quantile}, sum(rate(${metric}${only}[2s])))`;
   // Latency of answered requests only: a refused request "takes" 0 ms and would pull quantiles down.
   const answered = `{testid="${testId.replace(/"/g, '\\"')}", expected_response="true"}`;
   return {
     httpByOutcome: `sum by (status, error_code, expected_response) (k6_http_reqs_total${sel})`,
     dropped: `sum(k6_dropped_iterations_total${sel})`,
     checks: `sum by (result) (k6_harness_checks_total${sel})`,
-    latencyP50: q(0.5, 'k6_http_req_duration_seconds', answered),
-    latencyP95: q(0.95, 'k6_http_req_duration_seconds', answered),
-    latencyP99: q(0.99, 'k6_http_req_duration_seconds', answered),
+    latency: `sum(k6_http_req_duration_seconds${answered})`,
     wsSessions: `sum(k6_ws_sessions_total${sel})`,
     wsOpened: `sum(k6_ws_opened_total${sel})`,
     wsCloses: `sum by (code) (k6_ws_closes_total${sel})`,
     wsSent: `sum(k6_ws_msgs_sent_total${sel})`,
     wsReceived: `sum(k6_ws_msgs_received_total${sel})`,
-    wsEchoP95: q(0.95, 'k6_ws_echo_latency_seconds'),
-    wsReconnectP95: q(0.95, 'k6_ws_reconnect_time_seconds'),
+    wsEcho: `sum(k6_ws_echo_latency_seconds${sel})`,
+    wsReconnect: `sum(k6_ws_reconnect_time_seconds${sel})`,
     grpcByStatus: `sum by (grpc_status) (k6_grpc_reqs_total${sel})`,
-    grpcP99: q(0.99, 'k6_grpc_req_duration_seconds'),
+    grpcLatency: `sum(k6_grpc_req_duration_seconds${sel})`,
   };
 }
 
@@ -70,7 +66,7 @@ export function gridPointS(loadStartedAt: number, k: number): number {
 function onGrid(sample: PromSample, input: SeriesInput, carry: boolean): (number | null)[] {
   const out: (number | null)[] = new Array<number | null>(input.seconds).fill(null);
   const first = gridPointS(input.loadStartedAt, 1);
-  for (const [t, v] of sample.values) {
+  for (const [t, v] of sample.values ?? []) {
     const i = Math.round(t - first);
     if (i < 0 || i >= input.seconds) continue;
     const value = Number(v);
@@ -99,16 +95,40 @@ function increases(sample: PromSample, input: SeriesInput): number[] {
   });
 }
 
-function quantileMs(samples: PromSample[] | undefined, input: SeriesInput): (number | null)[] {
-  const first = samples?.[0];
-  if (!first) return new Array<number | null>(input.seconds).fill(null);
-  return onGrid(first, input, false).map((v) => (v === null ? null : Math.round(v * 1e6) / 1e3));
+/** Each second's own observations: the cumulative histogram at its end minus the one at its start. */
+function histogramSeconds(samples: PromSample[] | undefined, input: SeriesInput): Buckets[] {
+  const first = gridPointS(input.loadStartedAt, 1);
+  const grid: (Buckets | null)[] = new Array<Buckets | null>(input.seconds).fill(null);
+  for (const [t, h] of samples?.[0]?.histograms ?? []) {
+    const i = Math.round(t - first);
+    if (i >= 0 && i < input.seconds) grid[i] = toBuckets(h);
+  }
+  let previous: Buckets = new Map();
+  return grid.map((cumulative) => {
+    if (cumulative === null) return new Map();
+    const own = subtractBuckets(cumulative, previous);
+    previous = cumulative;
+    return own;
+  });
+}
+
+/** Quantile in ms (µs precision) of one second's buckets (seconds); null when the second is empty. */
+function quantileMs(q: number, buckets: Buckets): number | null {
+  const v = bucketQuantile(q, buckets);
+  return v === null ? null : Math.round(v * 1e6) / 1e3;
 }
 
 function total(samples: PromSample[] | undefined, input: SeriesInput): number[] {
   const out = new Array<number>(input.seconds).fill(0);
   for (const s of samples ?? []) increases(s, input).forEach((d, i) => (out[i]! += d));
   return out;
+}
+
+function latencyOf(buckets: Buckets): LoadSecond['latencyMs'] {
+  const p50 = quantileMs(0.5, buckets);
+  const p95 = quantileMs(0.95, buckets);
+  const p99 = quantileMs(0.99, buckets);
+  return p50 === null || p95 === null || p99 === null ? null : { p50, p95, p99 };
 }
 
 function emptyCauses(): Record<FailureCause, number> {
@@ -145,9 +165,7 @@ export function buildLoadSeries(input: SeriesInput): LoadSeries {
     }
   }
   const dropped = total(r.dropped, input);
-  const p50 = quantileMs(r.latencyP50, input);
-  const p95 = quantileMs(r.latencyP95, input);
-  const p99 = quantileMs(r.latencyP99, input);
+  const latency = histogramSeconds(r.latency, input);
 
   let checksPassed = 0;
   let checksFailed = 0;
@@ -160,14 +178,14 @@ export function buildLoadSeries(input: SeriesInput): LoadSeries {
   const wsOpened = total(r.wsOpened, input);
   const wsSent = total(r.wsSent, input);
   const wsReceived = total(r.wsReceived, input);
-  const wsEcho = quantileMs(r.wsEchoP95, input);
-  const wsReconnect = quantileMs(r.wsReconnectP95, input);
+  const wsEcho = histogramSeconds(r.wsEcho, input);
+  const wsReconnect = histogramSeconds(r.wsReconnect, input);
   const closesByCode = (r.wsCloses ?? []).map((s) => ({ code: s.metric.code ?? 'unknown', inc: increases(s, input) }));
   const wsClosedByCode: Record<string, number> = {};
   for (const c of closesByCode) wsClosedByCode[c.code] = (wsClosedByCode[c.code] ?? 0) + sum(c.inc);
 
   const grpcByStatus = (r.grpcByStatus ?? []).map((s) => ({ status: s.metric.grpc_status ?? 'unknown', inc: increases(s, input) }));
-  const grpcP99 = quantileMs(r.grpcP99, input);
+  const grpcLatency = histogramSeconds(r.grpcLatency, input);
 
   const seconds: LoadSecond[] = [];
   let wsOpenNow = 0;
@@ -177,7 +195,7 @@ export function buildLoadSeries(input: SeriesInput): LoadSeries {
       stage: stageOf(input.stages, i),
       requests: requests[i]!,
       failures: failures[i]!,
-      latencyMs: requests[i]! > 0 && p50[i] != null && p95[i] != null && p99[i] != null ? { p50: p50[i]!, p95: p95[i]!, p99: p99[i]! } : null,
+      latencyMs: latencyOf(latency[i]!),
       droppedIterations: dropped[i]!,
     };
     if (input.ws) {
@@ -195,8 +213,8 @@ export function buildLoadSeries(input: SeriesInput): LoadSeries {
         closedByCode,
         messagesSent: wsSent[i]!,
         messagesReceived: wsReceived[i]!,
-        messageLatencyP95Ms: wsEcho[i] ?? null,
-        reconnectP95Ms: wsReconnect[i] ?? null,
+        messageLatencyP95Ms: quantileMs(0.95, wsEcho[i]!),
+        reconnectP95Ms: quantileMs(0.95, wsReconnect[i]!),
       };
       second.ws = ws;
     }
@@ -208,7 +226,7 @@ export function buildLoadSeries(input: SeriesInput): LoadSeries {
         if (d > 0) byStatus[g.status] = d;
         calls += d;
       }
-      second.grpc = { requests: calls, byStatus, latencyP99Ms: calls > 0 ? (grpcP99[i] ?? null) : null };
+      second.grpc = { requests: calls, byStatus, latencyP99Ms: quantileMs(0.99, grpcLatency[i]!) };
     }
     seconds.push(second);
   }

@@ -7,10 +7,19 @@ import { stringify } from 'yaml';
 import { exec, tail, type ExecResult } from './exec.ts';
 import { freePort } from './free-port.ts';
 
+/** A native histogram as the HTTP API returns it; buckets are [boundary rule, lower, upper, count]. */
+export interface PromHistogram {
+  count: string;
+  sum: string;
+  buckets?: [number, string, string, string][];
+}
+
 export interface PromSample {
   metric: Record<string, string>;
-  /** [unix seconds, value as text] pairs. */
-  values: [number, string][];
+  /** [unix seconds, value as text] pairs (float series; absent for native histograms). */
+  values?: [number, string][];
+  /** [unix seconds, histogram] pairs (native histogram series; `values` is then absent). */
+  histograms?: [number, PromHistogram][];
 }
 
 export interface PromVectorSample {
