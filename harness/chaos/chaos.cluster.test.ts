@@ -420,6 +420,27 @@ describe('chaos and observation on kind', () => {
     }
   });
 
+  it('waitWorkloadsReady names what is not Ready and why when the deadline passes', async () => {
+    const ns = `kch-chaos-notready-${Date.now().toString(36)}`;
+    await createRunNamespace(kc, ns, {});
+    try {
+      const objects = web(ns, { replicas: 1 });
+      const dep = objects[0] as KubeObject & { spec: { template: { spec: { containers: { image: string; imagePullPolicy: string }[] } } } };
+      dep.spec.template.spec.containers[0]!.image = 'localhost/kube-chaos-harness/absent:none';
+      dep.spec.template.spec.containers[0]!.imagePullPolicy = 'Never';
+      await applyObjects(kc, objects);
+      const lines: string[] = [];
+      const err = await waitWorkloadsReady(kc, ns, objects, { deadlineMs: 15_000, progress: (l) => lines.push(l) }).then(() => undefined, (e: Error) => e);
+      say(err?.message ?? 'no error');
+      expect(err?.message).toMatch(/Deployment\/web: 0\/1 updated|Deployment\/web: 1\/1 updated, 0\/1 ready/);
+      expect(err?.message).toMatch(/pod web-[a-z0-9-]+: .*ErrImageNeverPull/);
+      expect(err?.message).toMatch(/Service\/web: 0 ready endpoints/);
+      expect(lines.some((l) => l.includes('waiting for Deployment/web'))).toBe(true);
+    } finally {
+      await deleteNamespace(kc, ns, { deadlineMs: 120_000 });
+    }
+  });
+
   it('refuses a namespace the run did not create, a missing target, and node drain when not allowed', async () => {
     await expect(runChaosSchedule(kc, { namespace: 'kube-system', chaos: [kill('k')], loadStartedAt: Date.now(), seed: 1, allowNodeDrain: true, allowedNamespaces: [] })).rejects.toThrow(/refusing namespace kube-system/);
     await expect(preflightChaos(kc, 'kube-system', [kill('k')])).rejects.toThrow(/not created by the harness/);

@@ -170,8 +170,11 @@ async function explain(
     try {
       const pods = await core.listNamespacedPod({ namespace, labelSelector: sel });
       if (pods.items.length === 0) lines.push('    no pods match its selector');
+      // A Service selects the pods its Deployment made: say each pod once.
+      const fresh = pods.items.filter((p) => !podNames.has(p.metadata?.name ?? ''));
+      if (fresh.length < pods.items.length) lines.push(`    (its pods: as above)`);
       for (const p of pods.items) podNames.add(p.metadata?.name ?? '');
-      for (const l of podDiagnosis(pods.items)) lines.push(`    ${l}`);
+      for (const l of podDiagnosis(fresh)) lines.push(`    ${l}`);
     } catch (err) {
       lines.push(`    (listing its pods failed: ${apiMessage(err)})`);
     }
