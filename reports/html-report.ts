@@ -47,6 +47,8 @@ svg.chart{display:block;width:100%;height:auto;font-size:11px}
 .limit{stroke:var(--fail);stroke-dasharray:3 3;stroke-width:1.2}.limit-label{fill:var(--fail);font-size:10px}
 .mark-chaos rect{fill:#f0a020;opacity:.16}.mark-chaos line{stroke:#d98200;stroke-width:1.5}
 .mark-term rect{fill:#cf222e;opacity:.07}.mark-term line{stroke:#cf222e;stroke-width:1;stroke-dasharray:2 2}
+.mark-event line{stroke:#1f5fbf;stroke-width:1.2;stroke-dasharray:5 3}.mark-label-event{fill:#1f5fbf;font-size:10px;font-weight:600}
+.key-event{background:#1f5fbf!important;height:2px!important}
 .mark-label-chaos{fill:#b36b00;font-weight:700;font-size:10.5px}.mark-label-term{fill:#a1151f;font-size:9.5px}
 .legend{display:flex;flex-wrap:wrap;gap:4px 14px;padding:2px 8px 2px 56px;color:var(--muted);font-size:12px}
 .key i{display:inline-block;width:14px;height:4px;vertical-align:middle;margin-right:5px;border-radius:2px}
@@ -104,6 +106,16 @@ function marks(t: Timeline, card: Scorecard, zero: number): ChartMark[] {
       kind: 'termination',
       detail: `${p.pod} deleting ${atLabel(zero, p.deletingAt)}, exit ${p.exit ? atLabel(zero, p.exit.at) : 'not seen'} (code ${p.exit?.exitCode ?? '?'}); ${fmt(p.excessFailures)} failed above baseline, ${fmt(p.wsClosed1006)} WS 1006`,
     });
+  }
+  for (const s of card.hpa?.steps ?? []) {
+    out.push({ from: (s.stepStartAt - zero) / 1000, to: (s.stepStartAt - zero) / 1000, label: `step ${s.stage}`, kind: 'event', detail: `load step ${s.stage}: ${fmt(s.fromTarget)} → ${fmt(s.toTarget)} req/s reached 90 % at ${atLabel(zero, s.stepStartAt)} (${s.stepStartBasis})` });
+  }
+  for (const c of card.hpa?.changes ?? []) {
+    out.push({ from: (c.at - zero) / 1000, to: (c.at - zero) / 1000, label: `${c.from}→${c.to}`, kind: 'event', detail: `HPA desired ${c.from} → ${c.to} at ${atLabel(zero, c.at)}${c.eventMessage ? `; event "${c.eventMessage}"` : '; no SuccessfulRescale event'}` });
+  }
+  if (card.interrupted) {
+    const x = (card.interrupted.at - zero) / 1000;
+    out.push({ from: x, to: x, label: 'interrupted', kind: 'event', detail: `run interrupted at ${atLabel(zero, card.interrupted.at)}: ${card.interrupted.reason}` });
   }
   return out;
 }

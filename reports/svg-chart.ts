@@ -14,7 +14,8 @@ export interface ChartMark {
   from: number;
   to: number;
   label: string;
-  kind: 'chaos' | 'termination';
+  /** chaos: an action's band; termination: a pod's window; event: an instant (rescale, step start, interruption). */
+  kind: 'chaos' | 'termination' | 'event';
   /** Hover text. */
   detail: string;
 }
@@ -98,9 +99,9 @@ export function renderChart(spec: ChartSpec): string {
     if (m.to < x0 || m.from > x1) continue;
     const a = xs(m.from);
     const b = Math.max(xs(m.to), a + 1.5);
-    const cls = m.kind === 'chaos' ? 'mark-chaos' : 'mark-term';
+    const cls = m.kind === 'chaos' ? 'mark-chaos' : m.kind === 'event' ? 'mark-event' : 'mark-term';
     parts.push(`<g class="${cls}"><title>${escapeXml(m.detail)}</title>`);
-    parts.push(`<rect x="${a.toFixed(1)}" y="${PAD.top}" width="${(b - a).toFixed(1)}" height="${plotH}"/>`);
+    if (m.kind !== 'event') parts.push(`<rect x="${a.toFixed(1)}" y="${PAD.top}" width="${(b - a).toFixed(1)}" height="${plotH}"/>`);
     parts.push(`<line x1="${a.toFixed(1)}" x2="${a.toFixed(1)}" y1="${PAD.top}" y2="${PAD.top + plotH}"/>`);
     parts.push('</g>');
   }
@@ -177,6 +178,8 @@ export function renderChart(spec: ChartSpec): string {
     const a = xs(m.from);
     if (m.kind === 'chaos') {
       parts.push(`<text class="mark-label-chaos" x="${(a + 3).toFixed(1)}" y="${PAD.top - 4}">${escapeXml(m.label)}</text>`);
+    } else if (m.kind === 'event') {
+      parts.push(`<text class="mark-label-event" x="${(a + 3).toFixed(1)}" y="${PAD.top + plotH - 4}">${escapeXml(m.label)}</text>`);
     } else {
       const y = PAD.top + 12 + (termRow++ % 3) * 12;
       parts.push(`<text class="mark-label-term" x="${(a + 3).toFixed(1)}" y="${y}">${escapeXml(m.label)}</text>`);
@@ -188,6 +191,7 @@ export function renderChart(spec: ChartSpec): string {
     ...spec.series.map((s) => `<span class="key"><i style="background:${s.color}"${s.dashed ? ' class="dashed"' : ''}></i>${escapeXml(s.label)}</span>`),
     ...(spec.marks.some((m) => m.kind === 'chaos') ? ['<span class="key"><i class="key-chaos"></i>chaos action</span>'] : []),
     ...(spec.marks.some((m) => m.kind === 'termination') ? ['<span class="key"><i class="key-term"></i>pod termination (deleting → exit + 2 s)</span>'] : []),
+    ...(spec.marks.some((m) => m.kind === 'event') ? ['<span class="key"><i class="key-event"></i>load step, HPA rescale, interruption</span>'] : []),
     ...onScale.map((l) => `<span class="key"><i class="key-limit"></i>${escapeXml(l.label)}</span>`),
     ...offScale.map((l) => `<span class="key off-scale">${escapeXml(l.label)} (above the chart)</span>`),
   ];
