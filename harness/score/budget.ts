@@ -4,7 +4,7 @@
 import type { EpochMs, LoadSecond, Timeline } from '../timeline/types.ts';
 import type { BudgetScore, BudgetSlice, BurnAlert, Check, DrainScore, TimeWindow } from './scorecard.ts';
 import type { Scored } from './drain.ts';
-import { atLabel, failuresOf, loadEnd, requestsOf, round2, runZero, secondsIn, windowLabel } from './run-clock.ts';
+import { atLabel, failuresOf, grpcFailuresOf, loadEnd, requestsOf, round2, runZero, secondsIn, windowLabel } from './run-clock.ts';
 
 /** The SRE workbook's fast-burn page threshold (2 % of a 30-day budget in 1 h). */
 export const FAST_BURN = 14.4;
@@ -58,7 +58,7 @@ export function errorBudget(t: Timeline, drain: DrainScore | null): Scored<Budge
   const allowedRatio = 1 - ratio;
   const totals = load.totals;
   let grpcFailed = 0;
-  for (const s of load.seconds) grpcFailed += failuresOf(s) - Object.values(s.failures).reduce((a, b) => a + b, 0);
+  for (const s of load.seconds) grpcFailed += grpcFailuresOf(s);
   const requests = totals.requests + totals.grpcRequests;
   const failed = totals.failedRequests + grpcFailed;
   const allowed = allowedRatio * requests;

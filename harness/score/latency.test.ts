@@ -60,3 +60,14 @@ describe('latencySlos', () => {
     expect(latencySlos(readFixture('interrupted')).score!.phases.map((p) => p.phase)).toEqual(['baseline', 'stage:warm', 'stage:steady']);
   });
 });
+
+describe('quantileUpperBound on a long run', () => {
+  it('bounds an hour of seconds quickly', () => {
+    const secs = Array.from({ length: 3600 }, (_, i) => ({ n: 1000, q: { p50: 5 + (i % 7), p95: 20 + (i % 13), p99: 40 + (i % 17) } }));
+    const t0 = performance.now();
+    const b = quantileUpperBound(secs, 0.05)!;
+    expect(performance.now() - t0).toBeLessThan(500);
+    expect(b).toBeGreaterThanOrEqual(20);
+    expect(b).toBeLessThanOrEqual(56);
+  });
+});

@@ -19,15 +19,21 @@ export function quantileUpperBound(secs: Timed[], tail: number): number | null {
   const total = secs.reduce((a, s) => a + s.n, 0);
   if (total === 0) return null;
   const candidates = [...new Set(secs.flatMap((s) => [s.q.p50, s.q.p95, s.q.p99]))].sort((a, b) => a - b);
-  for (const v of candidates) {
+  const within = (v: number) => {
     let above = 0;
-    for (const s of secs) {
-      const share = v >= s.q.p99 ? 0.01 : v >= s.q.p95 ? 0.05 : v >= s.q.p50 ? 0.5 : 1;
-      above += s.n * share;
-    }
-    if (above <= tail * total + 1e-9) return v;
+    for (const s of secs) above += s.n * (v >= s.q.p99 ? 0.01 : v >= s.q.p95 ? 0.05 : v >= s.q.p50 ? 0.5 : 1);
+    return above <= tail * total + 1e-9;
+  };
+  // The worst-case share above v only falls as v grows: binary search for the first v within the tail.
+  let lo = 0;
+  let hi = candidates.length - 1;
+  if (!within(candidates[hi]!)) return candidates[hi]!;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (within(candidates[mid]!)) hi = mid;
+    else lo = mid + 1;
   }
-  return candidates.at(-1) ?? null;
+  return candidates[lo]!;
 }
 
 function timed(seconds: LoadSecond[]): Timed[] {
