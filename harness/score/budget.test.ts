@@ -87,4 +87,15 @@ describe('errorBudget', () => {
     const t = readFixture('interrupted');
     expect(errorBudget(t, null).score!.phases.map((p) => p.name)).toEqual(['baseline', 'stage:warm', 'stage:steady']);
   });
+
+  it('counts gRPC requests, and statuses other than OK as failures', () => {
+    const t = readFixture('clean-rollout');
+    t.load!.seconds[30]!.grpc = { requests: 100, byStatus: { '0': 95, '14': 5 }, latencyP99Ms: 3 };
+    t.load!.totals.grpcRequests = 100;
+    t.witnesses.k6Summaries[0]!.grpcRequests = 100;
+    const { score, checks } = errorBudget(t, null);
+    expect(score!.requests).toBe(t.load!.totals.requests + 100);
+    expect(score!.failed).toBe(2 + 5);
+    expect(checks.find((c) => c.id === 'witness.k6-totals')!.status).toBe('pass');
+  });
 });
