@@ -2,7 +2,7 @@
 // FROM scratch by `podman build`, saved as a docker-archive for `kind load image-archive`.
 // Tagged and cached by the content hash of the stand-in's sources.
 import { createHash } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync, statSync, writeFileSync, renameSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { cacheDir } from '../harness/tools/cache.ts';
@@ -65,6 +65,10 @@ export async function buildStandinImage(progress: (line: string) => void = () =>
   await exec('podman', ['save', '--format', 'docker-archive', '-o', partial, ref], { timeoutMs: 5 * 60_000 });
   // Rename last: an archive that exists is always complete, so the cache check above is safe.
   renameSync(partial, archive);
+  // Older archives are stale sources: drop them so the cache holds one stand-in.
+  for (const f of readdirSync(cacheDir('images'))) {
+    if (/^standin-[0-9a-f]{16}\.tar$/.test(f) && f !== `standin-${hash}.tar`) rmSync(join(cacheDir('images'), f), { force: true });
+  }
   const sizeBytes = statSync(archive).size;
   progress(`standin image ${ref}: ${archive} (${mb(sizeBytes)})`);
   return { ref, archive, sizeBytes };
