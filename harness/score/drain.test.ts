@@ -183,3 +183,22 @@ describe('drainScore on a forced kill', () => {
     expect(c.message).toContain('grace period 0 (forced)');
   });
 });
+
+describe('drainScore causes', () => {
+  it('attributes a deletion right after the HPA lowered desired replicas to that scale-down', () => {
+    const t = readFixture('hpa-spike');
+    const at = t.loadStartedAt! + 110_000;
+    t.kube.push({ kind: 'hpa', at: at - 2000, namespace: 'x', name: 'aenebris', currentReplicas: 6, desiredReplicas: 5, metrics: {}, conditions: [] });
+    t.kube.push({ kind: 'pod', at, namespace: 'x', pod: 'aenebris-5c9d8b7f6-w9z5c', workload: 'aenebris', transition: 'deleting', gracePeriodS: 120 });
+    t.kube.push({ kind: 'pod', at: at + 800, namespace: 'x', pod: 'aenebris-5c9d8b7f6-w9z5c', workload: 'aenebris', transition: 'containerTerminated', exitCode: 0 });
+    t.kube.sort((a, b) => a.at - b.at);
+    expect(drainScore(t).score.pods.map((p) => p.cause)).toEqual(['hpa-scale-down 6→5']);
+  });
+
+  it('says when nothing the harness knows of made a pod go away', () => {
+    const t = readFixture('hpa-spike');
+    const at = t.loadStartedAt! + 90_000;
+    t.kube.push({ kind: 'pod', at, namespace: 'x', pod: 'aenebris-5c9d8b7f6-h7k2m', workload: 'aenebris', transition: 'deleting', gracePeriodS: 120 });
+    expect(drainScore(t).score.pods.map((p) => p.cause)).toEqual(['unattributed (outside the harness)']);
+  });
+});

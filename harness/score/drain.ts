@@ -3,6 +3,7 @@
 import type {
   EndpointRecord,
   EpochMs,
+  HpaRecord,
   LoadSecond,
   PodRecord,
   Timeline,
@@ -25,6 +26,8 @@ export const DRAIN_TAIL_MS = 2000;
 export const RECONNECT_HORIZON_MS = 10_000;
 /** Watches on pods and EndpointSlices are separate streams: accept an endpoint change this much before 'deleting'. */
 const ENDPOINT_SKEW_MS = 1000;
+/** A pod deleted this soon after its HPA lowered desired replicas went away for that scale-down. */
+const SCALE_DOWN_LAG_MS = 30_000;
 /** Exit time is an observation; allow this much past the grace period before calling it a kill. */
 const GRACE_SLACK_MS = 1000;
 
@@ -79,7 +82,14 @@ function causeOf(t: Timeline, pod: string, workload: string, at: EpochMs): strin
   if (named) return named.id;
   const during = t.chaos.find((m) => m.target === workload && at >= m.startedAt && at <= m.endedAt + 5000);
   if (during) return during.id;
-  return 'unattributed (HPA scale-down or outside the harness)';
+  // The HPA lowered desired replicas shortly before: the ReplicaSet controller picked this pod.
+  const hpa = t.kube
+    .filter((r): r is HpaRecord => r.kind === 'hpa' && r.name === workload && r.at <= at + 1000)
+    .sort((a, b) => a.at - b.at);
+  for (let i = hpa.length - 1; i > 0 && hpa[i]!.at >= at - SCALE_DOWN_LAG_MS; i--) {
+    if (hpa[i]!.desiredReplicas < hpa[i - 1]!.desiredReplicas && hpa[i]!.desiredReplicas > 0) return `hpa-scale-down ${hpa[i - 1]!.desiredReplicas}→${hpa[i]!.desiredReplicas}`;
+  }
+  return 'unattributed (outside the harness)';
 }
 
 function endpointTimes(t: Timeline, pod: string, from: EpochMs): { notReadyAt: EpochMs | null; removedAt: EpochMs | null } {

@@ -56,7 +56,7 @@ export interface DrainWitness {
 export interface PodDrain {
   pod: string;
   workload: string;
-  /** Chaos mark id or "hpa-scale-down" / "unattributed": what made the pod go away. */
+  /** Chaos mark id, "hpa-scale-down N→M" or "unattributed (outside the harness)": what made the pod go away. */
   cause: string;
   deletingAt: EpochMs;
   gracePeriodS: number | null;
