@@ -201,4 +201,13 @@ describe('drainScore causes', () => {
     t.kube.push({ kind: 'pod', at, namespace: 'x', pod: 'aenebris-5c9d8b7f6-h7k2m', workload: 'aenebris', transition: 'deleting', gracePeriodS: 120 });
     expect(drainScore(t).score.pods.map((p) => p.cause)).toEqual(['unattributed (outside the harness)']);
   });
+
+  it('does not score pods deleted after load ended (teardown)', () => {
+    const t = readFixture('clean-rollout');
+    const at = t.loadStartedAt! + 125_000;
+    t.kube.push({ kind: 'pod', at, namespace: 'x', pod: 'aenebris-7f8c6d4b9-a1b2c', workload: 'aenebris', transition: 'deleting', gracePeriodS: 120 });
+    const { score, notes } = drainScore(t);
+    expect(score.pods.map((p) => p.pod)).toEqual([A, B, C]);
+    expect(notes).toContain('1 pods deleted after load ended (teardown) are not scored.');
+  });
 });

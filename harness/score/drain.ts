@@ -165,7 +165,11 @@ export function drainScore(t: Timeline): Scored<DrainScore> {
   }
   const baselineRatio = baseReq > 0 ? baseFail / baseReq : 0;
 
-  const ours = [...all.values()].filter((x) => scored.has(x.deleting.workload));
+  // Pods deleted after load ended (teardown) met no client: they are not scored.
+  const end = loadEnd(t);
+  const scoredTerms = [...all.values()].filter((x) => scored.has(x.deleting.workload));
+  const ours = scoredTerms.filter((x) => x.deleting.at < end);
+  if (ours.length < scoredTerms.length) notes.push(`${scoredTerms.length - ours.length} pods deleted after load ended (teardown) are not scored.`);
   const pods: PodDrain[] = [];
   for (const term of ours) {
     const pod = term.deleting.pod;
@@ -287,11 +291,9 @@ function judgeWitness(p: PodDrain, pods: PodDrain[], wsLoad: boolean): void {
 function drainChecks(t: Timeline, zero: EpochMs, pods: PodDrain[]): Check[] {
   const limits = t.plan.scoring.drain;
   const checks: Check[] = [];
-  const end = loadEnd(t);
   for (const p of pods) {
     const win = windowLabel(zero, p.window);
     const who = `pod ${p.pod} (${p.cause})`;
-    if (p.window.from >= end) continue; // went away after load ended: nothing measured
     if (limits) {
       const ok = p.excessFailures <= limits.maxFailedPerPod;
       checks.push({
