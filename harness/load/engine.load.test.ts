@@ -1,6 +1,6 @@
 // The load engine on real k6 against real servers on 127.0.0.1. Each test stays under ~25 s of load.
 import { afterEach, describe, expect, it } from 'vitest';
-import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execFileSync } from 'node:child_process';
@@ -12,8 +12,10 @@ import { freePort } from '../tools/free-port.ts';
 import type { LoadSeries } from '../timeline/types.ts';
 
 const servers: RunningEchoServer[] = [];
+const dirs: string[] = [];
 afterEach(async () => {
   await Promise.all(servers.splice(0).map((s) => s.stop()));
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
 });
 
 function plan(o: Partial<LoadOnlyOptions>) {
@@ -21,7 +23,9 @@ function plan(o: Partial<LoadOnlyOptions>) {
 }
 
 function runDir(): string {
-  return mkdtempSync(join(tmpdir(), 'kch-load-'));
+  const dir = mkdtempSync(join(tmpdir(), 'kch-load-'));
+  dirs.push(dir);
+  return dir;
 }
 
 /** Processes (other than this one) whose command line names the run folder: k6 shards, Prometheus. */

@@ -104,6 +104,7 @@ export async function runLoad(opts: RunLoadOptions): Promise<RunLoadResult> {
       else if (r.code !== 0) progress(`load: shard ${i} exited ${r.code ?? r.signal} (log: ${running[i]!.logFile})`);
     });
     const endedAt = Math.max(...running.map((s) => s.exitedAt() ?? Date.now()));
+    // A failed readback must not lose the witnesses: report it and return what k6 wrote.
     const series = await readLoadSeries(prom, {
       testId: opts.runId,
       shards,
@@ -112,8 +113,11 @@ export async function runLoad(opts: RunLoadOptions): Promise<RunLoadResult> {
       stages: (opts.plan.load.http ?? opts.plan.load.grpc ?? opts.plan.load.ws)?.stages ?? [],
       ws: shape.ws !== null,
       grpc: shape.grpc !== null,
+    }).catch((err: unknown) => {
+      progress(`load: reading the series back from Prometheus failed: ${err instanceof Error ? err.message : String(err)}`);
+      return null;
     });
-    const runLatencyMs = await readRunLatency(prom, opts.runId, endedAt);
+    const runLatencyMs = series ? await readRunLatency(prom, opts.runId, endedAt).catch(() => null) : null;
     return { series, summaries: collectSummaries(running, progress), loadStartedAt, runLatencyMs };
   } finally {
     if (ticker) clearInterval(ticker);
