@@ -206,9 +206,17 @@ describe('s3-gateway + object-store', () => {
     const net = await new tc.Network().start();
     networks.push(net);
     const store = await startRole('object-store', { ports: [9000, 9090], network: net, alias: 'object-store' });
-    const gw = await startRole('s3-gateway', { ports: [8080, 9090], network: net, env: { BACKEND_ENDPOINT: 'http://object-store:9000', ENCRYPTION_PASSWORD: 'contract-test' } });
+    const gw = await startRole('s3-gateway', { ports: [8080, 9090], network: net, env: { BACKEND_ENDPOINT: 'http://object-store:9000', ENCRYPTION_PASSWORD: 'contract-test', SEED_OBJECTS: '/kch-load/object-1' } });
     expect((await fetch(url(gw, 8080, '/health'))).status).toBe(200);
-    expect((await fetch(url(gw, 8080, '/ready'))).status).toBe(200);
+    // /ready turns 200 once the seed object is written (bounded wait).
+    let ready = 0;
+    for (let i = 0; i < 50 && ready !== 200; i++) {
+      ready = (await fetch(url(gw, 8080, '/ready'))).status;
+      if (ready !== 200) await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(ready).toBe(200);
+    const seed = await fetch(url(gw, 8080, '/kch-load/object-1'));
+    expect([seed.status, (await seed.text()).startsWith('kube-chaos-harness seed object')]).toEqual([200, true]);
     const plain = 'the quick brown fox '.repeat(50);
     expect((await fetch(url(gw, 8080, '/bucket/key.txt'), { method: 'PUT', body: plain })).status).toBe(200);
     const back = await fetch(url(gw, 8080, '/bucket/key.txt'));

@@ -31,6 +31,7 @@ type Config struct {
 	RouteCost      time.Duration
 	BroadcastEvery time.Duration
 	MaxObject      int64
+	SeedObjects    string
 	// PortOffset shifts every port (several roles on one host: the bench, local runs).
 	PortOffset int
 }
@@ -85,7 +86,8 @@ func loadConfig(args []string) (Config, error) {
 		Upstream: envOr("UPSTREAM_URL", "http://aenebris-upstream:8080"),
 		TLSCert:  envOr("TLS_CERT_FILE", "/etc/aenebris/tls/tls.crt"),
 		TLSKey:   envOr("TLS_KEY_FILE", "/etc/aenebris/tls/tls.key"),
-		Backend:  os.Getenv("BACKEND_ENDPOINT"), Password: os.Getenv("ENCRYPTION_PASSWORD")}
+		Backend:  os.Getenv("BACKEND_ENDPOINT"), Password: os.Getenv("ENCRYPTION_PASSWORD"),
+		SeedObjects: os.Getenv("SEED_OBJECTS")}
 	nums := []struct {
 		env  string
 		def  float64

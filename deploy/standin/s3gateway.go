@@ -17,6 +17,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 )
 
@@ -43,6 +44,7 @@ func runS3Gateway(s *Standin, cfg Config) error {
 	client := &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: 256}}
 	backend := strings.TrimRight(cfg.Backend, "/")
 
+	seeded := seedObjects(cfg, aead, client, backend)
 	mux := http.NewServeMux()
 	s.untracked["/health"] = true
 	s.untracked["/ready"] = true
@@ -50,6 +52,10 @@ func runS3Gateway(s *Standin, cfg Config) error {
 	mux.HandleFunc("/ready", func(w http.ResponseWriter, r *http.Request) {
 		if !s.L.Ready() {
 			http.Error(w, "draining", http.StatusServiceUnavailable)
+			return
+		}
+		if !seeded.Load() {
+			http.Error(w, "seeding SEED_OBJECTS", http.StatusServiceUnavailable)
 			return
 		}
 		ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
@@ -143,4 +149,53 @@ func gatewayObject(w http.ResponseWriter, r *http.Request, aead cipher.AEAD, cli
 		return http.StatusNoContent
 	}
 	return fail(http.StatusMethodNotAllowed, "method not allowed")
+}
+
+// seedObjects makes sure the objects named in SEED_OBJECTS (comma-separated /<bucket>/<key>)
+// exist in the backend, written encrypted like any PUT, so a load of GETs finds them. /ready
+// stays 503 until they do; retried every second for at most 5 minutes.
+func seedObjects(cfg Config, aead cipher.AEAD, client *http.Client, backend string) *atomic.Bool {
+	done := &atomic.Bool{}
+	var paths []string
+	for _, p := range strings.Split(cfg.SeedObjects, ",") {
+		if p = strings.TrimPrefix(strings.TrimSpace(p), "/"); p != "" {
+			paths = append(paths, p)
+		}
+	}
+	if len(paths) == 0 {
+		done.Store(true)
+		return done
+	}
+	payload := bytes.Repeat([]byte("kube-chaos-harness seed object\n"), 32)
+	go func() {
+		deadline := time.Now().Add(5 * time.Minute)
+		for time.Now().Before(deadline) {
+			ok := true
+			for _, p := range paths {
+				resp, err := client.Head(backend + "/" + p)
+				if err == nil {
+					resp.Body.Close()
+				}
+				if err == nil && resp.StatusCode == http.StatusOK {
+					continue
+				}
+				nonce := make([]byte, aead.NonceSize())
+				_, _ = rand.Read(nonce)
+				req, _ := http.NewRequest(http.MethodPut, backend+"/"+p, bytes.NewReader(aead.Seal(nonce, nonce, payload, []byte(p))))
+				put, err := client.Do(req)
+				if err != nil {
+					ok = false
+					continue
+				}
+				put.Body.Close()
+				ok = ok && put.StatusCode < 300
+			}
+			if ok {
+				done.Store(true)
+				return
+			}
+			time.Sleep(time.Second)
+		}
+	}()
+	return done
 }
