@@ -66,7 +66,7 @@ const rows: Row[] = [
   ['aenebris', 'existing', 'Service', 'aenebris', 'spec.ports.0.port', 80],
   ['aenebris', 'existing', 'Service', 'aenebris', 'spec.ports.1.targetPort', 8443],
   ['aenebris', 'kind', 'Deployment', 'aenebris', 'spec.replicas', 2],
-  ['aenebris', 'kind', 'Deployment', 'aenebris', `${C0}.resources`, { requests: { cpu: '100m', memory: '64Mi' }, limits: { cpu: '200m', memory: '256Mi' } }],
+  ['aenebris', 'kind', 'Deployment', 'aenebris', `${C0}.resources`, { requests: { cpu: '100m', memory: '128Mi' }, limits: { cpu: '200m', memory: '256Mi' } }],
   ['aenebris', 'kind', 'Deployment', 'aenebris', 'spec.template.spec.terminationGracePeriodSeconds', 120],
   ['aenebris', 'kind', 'Deployment', 'aenebris', 'spec.strategy.rollingUpdate.maxUnavailable', 0],
   ['aenebris', 'kind', 'HorizontalPodAutoscaler', 'aenebris', 'spec.minReplicas', 2],
