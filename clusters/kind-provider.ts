@@ -220,8 +220,15 @@ export class KindProvider implements ClusterProvider {
     if (image && !image.preloaded.includes(METRICS_SERVER_IMAGE)) {
       await cluster.loadImages([await buildMetricsServerImage(engine, progress)], progress);
     }
-    await timedStep(progress, 'metrics-server (APIService Available)', () => installMetricsServer(target));
+    await timedStep(progress, 'metrics-server (metrics API answering)', () =>
+      installMetricsServer(target, { restartApiServer: () => this.restartApiServer(engine, name) }, progress),
+    );
     return cluster;
+  }
+
+  /** Stop the API server's container; the kubelet starts it again (static pod). */
+  private async restartApiServer(engine: EngineName, name: string): Promise<void> {
+    await exec(engine, ['exec', `${name}-control-plane`, 'sh', '-c', 'crictl ps --name kube-apiserver -q | xargs -r crictl stop'], { timeoutMs: 90_000 });
   }
 
   private async loadImages(engine: EngineName, name: string, archives: string[], progress: ProgressSink): Promise<void> {
