@@ -261,7 +261,7 @@ describe('chaos and observation on kind', () => {
         const dropper = setInterval(() => {
           dropped.dropConnections();
           drops++;
-        }, 400);
+        }, 1200);
         let marks;
         try {
           marks = await schedule(ns, [kill('kill@0s', { graceS: 5 })]);

@@ -75,6 +75,7 @@ export class ResumableWatch<T extends RawObject> {
   private needRelist = false;
   private generation = 0;
   private retryMs: number;
+  private openedAt = 0;
 
   constructor(
     readonly name: string,
@@ -175,6 +176,7 @@ export class ResumableWatch<T extends RawObject> {
   private async openWatch(): Promise<void> {
     if (this.stopped) return;
     const gen = ++this.generation;
+    this.openedAt = Date.now();
     this.handle = await this.source.watch(
       this.resourceVersion,
       (type, obj) => {
@@ -191,6 +193,8 @@ export class ResumableWatch<T extends RawObject> {
   private async reconnect(err: unknown): Promise<void> {
     if (this.stopped) return;
     if (statusCode(err) === 410) this.needRelist = true;
+    // A connection that lived a while was healthy: its drop starts a fresh backoff.
+    if (Date.now() - this.openedAt >= 1000) this.retryMs = this.opts.retryMs ?? 500;
     if (err) {
       // An error (not the server's normal close): back off so a dead API server is not hammered.
       await new Promise((r) => setTimeout(r, this.retryMs));
