@@ -39,7 +39,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 /** One request on a fresh connection (so kube-proxy picks a pod each time). */
 function getOnce(port: number): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
-    const req = request({ host: '127.0.0.1', port, path: '/', agent: false, timeout: 3000 }, (res) => {
+    const req = request({ host: '127.0.0.1', port, path: '/', agent: false, timeout: 5000 }, (res) => {
       let body = '';
       res.on('data', (c: Buffer) => (body += c.toString()));
       res.on('end', () => resolve({ status: res.statusCode ?? 0, body: body.trim() }));
@@ -172,16 +172,27 @@ describe('kind provider (real cluster)', () => {
   });
 
   it('answers on 127.0.0.1 NodePort from pods on both workers', async () => {
+    // kube-proxy programs a Service once its EndpointSlice lists the Ready pods
+    const until = Date.now() + 60_000;
+    let ready = 0;
+    while (Date.now() < until && ready < 4) {
+      const r = await kc(['-n', NS, 'get', 'endpointslices', '-l', `kubernetes.io/service-name=${APP}`, '-o', 'jsonpath={range .items[*].endpoints[*]}{.conditions.ready}{"\\n"}{end}']);
+      ready = r.stdout.split('\n').filter((l) => l === 'true').length;
+      if (ready < 4) await sleep(1000);
+    }
+    expect(ready).toBe(4);
     const pods = await podsByNode();
     const seen = new Map<string, number>();
+    const errors: string[] = [];
     let ok = 0;
     for (let i = 0; i < 60; i++) {
-      const r = await getOnce(PORT).catch(() => ({ status: 0, body: '' }));
+      const r = await getOnce(PORT).catch((e: Error) => ({ status: 0, body: e.message }));
       if (r.status === 200) {
         ok++;
         seen.set(r.body, (seen.get(r.body) ?? 0) + 1);
-      }
+      } else errors.push(`#${i}: ${r.status} ${r.body}`);
     }
+    expect(errors).toEqual([]);
     expect(ok).toBe(60);
     const nodesAnswering = new Set([...seen.keys()].map((pod) => pods.get(pod)));
     expect(nodesAnswering).toEqual(new Set([`${NAME}-worker`, `${NAME}-worker2`]));
