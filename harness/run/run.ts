@@ -139,9 +139,8 @@ async function execute(plan: Plan, opts: RunOptions, ctx: RunContext): Promise<v
   await steps.step(`namespace ${namespace}`, () =>
     createRunNamespace(kc, namespace, { 'app.kubernetes.io/managed-by': 'kube-chaos-harness', 'kube-chaos-harness/run': ctx.runId.slice(0, 63) }),
   );
-  if (!plan.keepCluster || cluster.createdHere === false) {
-    steps.onTeardown(`delete namespace ${namespace}`, () => deleteNamespace(kc, namespace, { deadlineMs: 180_000 }));
-  }
+  // Always: a kept cluster must not keep the run's NodePorts allocated for the next run.
+  steps.onTeardown(`delete namespace ${namespace}`, () => deleteNamespace(kc, namespace, { deadlineMs: 180_000 }));
 
   const objects = await steps.step('render manifests', async () => {
     // One render per deploy folder: workloads sharing a folder (proxy + upstream) set their own objects.
@@ -154,7 +153,12 @@ async function execute(plan: Plan, opts: RunOptions, ctx: RunContext): Promise<v
     await waitWorkloadsReady(kc, namespace, objects, { deadlineMs: 300_000, progress: say, signal });
   });
 
-  await steps.step('chaos preflight', () => preflightChaos(kc, namespace, plan.chaos));
+  const chaosGuards = {
+    workloads: plan.workloads,
+    allowNodeDrain: opts.allowNodeDrain || cluster.capabilities.nodeDrain,
+    allowedNamespaces: [namespace, ...opts.allowNamespaces],
+  };
+  await steps.step('chaos preflight', () => preflightChaos(kc, namespace, plan.chaos, chaosGuards));
   const targets = await steps.step('resolve load targets', () => resolveTargets(kc, namespace, plan, cluster.capabilities.nodePortsOnLoopback));
   for (const [kind, url] of Object.entries(targets)) say(`  ${kind} → ${url}`);
 
@@ -179,8 +183,7 @@ async function execute(plan: Plan, opts: RunOptions, ctx: RunContext): Promise<v
           seed: plan.seed,
           signal,
           progress: say,
-          allowNodeDrain: opts.allowNodeDrain || cluster.capabilities.nodeDrain,
-          allowedNamespaces: [namespace, ...opts.allowNamespaces],
+          ...chaosGuards,
         });
       },
     });
