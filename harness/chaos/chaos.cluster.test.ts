@@ -33,7 +33,7 @@ afterAll(async () => {
   await providerByName('kind').down(CLUSTER, say);
 });
 
-function web(namespace: string, opts: { replicas: number; pdbMinAvailable?: number }): KubeObject[] {
+function web(namespace: string, opts: { replicas: number; pdbMinAvailable?: number; drainDelayS?: number }): KubeObject[] {
   const labels = { 'app.kubernetes.io/name': 'web' };
   const objects: KubeObject[] = [
     {
@@ -55,7 +55,7 @@ function web(namespace: string, opts: { replicas: number; pdbMinAvailable?: numb
               env: [
                 { name: 'ROLE', value: 'upstream' },
                 { name: 'DRAIN_MODE', value: 'graceful' },
-                { name: 'DRAIN_DELAY_S', value: '2' },
+                { name: 'DRAIN_DELAY_S', value: String(opts.drainDelayS ?? 2) },
                 { name: 'DRAIN_TIMEOUT_S', value: '5' },
               ],
               ports: [{ name: 'http', containerPort: 8080 }],
@@ -80,7 +80,7 @@ function web(namespace: string, opts: { replicas: number; pdbMinAvailable?: numb
 }
 
 /** A namespace with the web workload Ready, deleted afterwards whatever happens. */
-async function withWorkload<T>(tag: string, opts: { replicas: number; pdbMinAvailable?: number }, body: (ns: string, objects: KubeObject[]) => Promise<T>): Promise<T> {
+async function withWorkload<T>(tag: string, opts: { replicas: number; pdbMinAvailable?: number; drainDelayS?: number }, body: (ns: string, objects: KubeObject[]) => Promise<T>): Promise<T> {
   const ns = `kch-chaos-${tag}-${Date.now().toString(36)}`;
   await createRunNamespace(kc, ns, { 'kube-chaos-harness/test': tag });
   try {
@@ -252,7 +252,8 @@ describe('chaos and observation on kind', () => {
   });
 
   it('dropping the watch connections mid-kill loses no transition and repeats none', async () => {
-    await withWorkload('drop', { replicas: 2 }, async (ns) => {
+    // A slow drain (8 s) keeps the kill's transitions coming while the connections drop.
+    await withWorkload('drop', { replicas: 2, drainDelayS: 8 }, async (ns) => {
       const control = await startObservers(kc, { namespace: ns, metricsIntervalMs: 0, followLogs: false });
       const dropped = await startObservers(kc, { namespace: ns, metricsIntervalMs: 0, followLogs: false });
       try {
@@ -264,7 +265,7 @@ describe('chaos and observation on kind', () => {
         }, 1200);
         let marks;
         try {
-          marks = await schedule(ns, [kill('kill@0s', { graceS: 5 })]);
+          marks = await schedule(ns, [kill('kill@0s', { graceS: 15 })]);
           await until('replacement Ready and victim deleted', 90_000, () => {
             const rs = control.records();
             return podRecs(rs).some((r) => !initial.has(r.pod) && r.transition === 'ready') && podRecs(rs, marks![0]!.pods[0]).some((r) => r.transition === 'deleted');
@@ -272,18 +273,18 @@ describe('chaos and observation on kind', () => {
         } finally {
           clearInterval(dropper);
         }
-        // One forced relist (as after 410 Gone) at a quiet moment: it must add nothing.
         await new Promise((r) => setTimeout(r, 1500));
+        // One forced relist (as after 410 Gone): whatever it adds, the control saw too (checked below).
         const beforeRelist = dropped.records().length;
         dropped.dropConnections({ expire: true });
         await until('relists done', 20_000, () => Object.values(dropped.stats()).every((s) => s.relists >= 1));
         await new Promise((r) => setTimeout(r, 1500));
-        expect(dropped.records().length).toBe(beforeRelist);
+        say(`during the relist: ${JSON.stringify(dropped.records().slice(beforeRelist))}`);
         const a = await control.stop();
         const b = await dropped.stop();
         const stats = dropped.stats();
         say(`drops ${drops}; pods watch: ${JSON.stringify(stats.pods)}`);
-        expect(stats.pods!.resumes).toBeGreaterThanOrEqual(3);
+        expect(stats.pods!.resumes).toBeGreaterThanOrEqual(4);
         const podKey = (r: PodRecord) => `${r.pod} ${r.transition} ${r.container ?? ''} ${r.objectTime ?? ''}`;
         const epKey = (r: EndpointRecord) => `${r.service} ${r.pod} ${r.ready} ${r.serving} ${r.terminating} ${r.removed}`;
         expect(podRecs(b).map(podKey).sort()).toEqual(podRecs(a).map(podKey).sort());
@@ -291,6 +292,8 @@ describe('chaos and observation on kind', () => {
         // Per object, the same progress in the same order (two watches interleave freely).
         const rollouts = (rs: KubeRecord[], object: string) => rs.flatMap((r) => (r.kind === 'rollout' && r.object === object ? [`${r.name} ${r.desired} ${r.updated} ${r.ready} ${r.available}`] : []));
         for (const object of ['Deployment', 'ReplicaSet']) expect(rollouts(b, object), object).toEqual(rollouts(a, object));
+        const eventKey = (r: KubeRecord) => (r.kind === 'event' ? `${r.reason} ${r.involved.kind}/${r.involved.name} ${r.objectTime ?? ''} ${r.message}` : '');
+        expect(b.filter((r) => r.kind === 'event').map(eventKey).sort()).toEqual(a.filter((r) => r.kind === 'event').map(eventKey).sort());
         expect(podRecs(a).length).toBeGreaterThan(8);
       } finally {
         await control.stop();
