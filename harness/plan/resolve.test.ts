@@ -123,13 +123,13 @@ describe('resolvePlan', () => {
 
   it('defaults to a machine-fit scale and prints its arithmetic', () => {
     const plan = resolvePlan(scenario(), KIND);
-    // 2 cores × 750 = 1500 req/s over a full-scale peak of 102,000 → 0.0147 (3 digits, down).
-    expect(plan.scale).toBe(0.0147);
-    expect(plan.scaleReason).toContain('2 cores × 750 req/s per core');
-    expect(plan.scaleReason).toContain('1500/102000');
-    expect(plan.load.peakRate).toBeLessThanOrEqual(1500);
+    // 2 cores × 400 = 800 req/s over a full-scale peak of 102,000 → 0.00784 (3 digits, down).
+    expect(plan.scale).toBe(0.00784);
+    expect(plan.scaleReason).toContain('2 cores × 400 req/s per core');
+    expect(plan.scaleReason).toContain('800/102000');
+    expect(plan.load.peakRate).toBeLessThanOrEqual(800);
     const eight = resolvePlan(scenario(), { ...KIND, cores: 8 });
-    expect(eight.scale).toBe(0.0588);
+    expect(eight.scale).toBe(0.0313);
     const existing = resolvePlan(scenario(), { ...KIND, provider: { name: 'existing', reason: 'test' } });
     expect(existing.scale).toBe(0.0588);
     expect(existing.scaleReason).toContain('3000 req/s per core');
@@ -287,18 +287,18 @@ describe('formatPlan', () => {
     // Column widths are layout; compare with runs of spaces collapsed.
     const flat = text.replace(/ +/g, ' ');
     expect(flat).toContain('provider kind — test');
-    expect(flat).toContain('scale 0.0147 — machine-fit: 2 cores × 750');
-    expect(flat).toContain('http warm 0 10 10 0 → 1,470 req/s');
-    expect(flat).toContain('http down 70 100 30 1,470 → 294 req/s');
-    expect(flat).toContain('ws steady 10 100 90 29 sessions');
-    expect(flat).toContain('shards: 1 k6 process(es) (peak 1,499 req/s ÷ 15,000 req/s per process, rounded up)');
-    expect(flat).toContain('http 1,470 req/s 1,470 req/s');
+    expect(flat).toContain('scale 0.00784 — machine-fit: 2 cores × 400');
+    expect(flat).toContain('http warm 0 10 10 0 → 784 req/s');
+    expect(flat).toContain('http down 70 100 30 784 → 157 req/s');
+    expect(flat).toContain('ws steady 10 100 90 16 sessions');
+    expect(flat).toContain('shards: 1 k6 process(es) (peak 800 req/s ÷ 15,000 req/s per process, rounded up)');
+    expect(flat).toContain('http 784 req/s 784 req/s');
     expect(flat).toContain('40 s rollout-aenebris@40s proxy rollout restart');
     expect(flat).toContain('70 s pod-kill-aenebris@70s proxy delete 2 pod(s)');
     expect(flat).toContain('chaos:pod-kill-aenebris@70s 70 100');
     expect(flat).toContain('success ratio ≥ 0.999');
     expect(flat).toContain('latency p99 ≤ 1000 ms');
-    expect(flat).toContain('HPA per-pod rate (scaled) 29.4 req/s');
+    expect(flat).toContain('HPA per-pod rate (scaled) 15.68 req/s');
     expect(flat).toContain('--set proxy.drain=none');
   });
 });

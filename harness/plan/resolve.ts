@@ -25,7 +25,7 @@ export const PER_SHARD_CAPACITY = 15_000;
  * existing cluster only k6 runs here.
  */
 export const LOAD_BUDGET_PER_CORE: Record<ProviderName, { rate: number; sessions: number; why: string }> = {
-  kind: { rate: 750, sessions: 100, why: 'kind path: k6 and the cluster share the cores' },
+  kind: { rate: 400, sessions: 100, why: 'kind path: k6, two proxy hops and CPU-limited pods share the cores' },
   existing: { rate: 3_000, sessions: 400, why: 'existing cluster: only k6 runs on this machine' },
 };
 
