@@ -16,6 +16,7 @@ import { DEFAULT_NODE_PORTS, kindConfig } from './kind/kind-config.ts';
 import { listNodeContainers, removeLeftovers } from './kind/node-containers.ts';
 import { applyPodNetwork, waitForPodCIDRs } from './kind/pod-network-apply.ts';
 import { installMetricsServer } from './kind/metrics-server-addon.ts';
+import { busyLoopbackPorts } from './kind/host-ports.ts';
 import { buildMetricsServerImage, METRICS_SERVER_IMAGE } from '../deploy/addons/metrics-server/image.ts';
 
 export const DEFAULT_WORKERS = 2;
@@ -134,6 +135,14 @@ export class KindProvider implements ClusterProvider {
       if (left.length) progress(`removed leftovers of an earlier failed create: ${left.join(', ')}`);
     }
 
+    const busy = await busyLoopbackPorts(nodePorts);
+    if (busy.length > 0) {
+      const others = (await this.clusterNames(engine)).filter((c) => c !== name);
+      throw new Error(
+        `kind: 127.0.0.1 port(s) ${busy.join(', ')} of nodePorts are in use${others.length ? ` (other kind clusters here: ${others.join(', ')})` : ''}; ` +
+          'map other ports (--node-ports 30100-30119) or none (--no-ports)',
+      );
+    }
     const image = await ensureNodeImage(engine, progress);
     const record: ClusterRecord = {
       workers,
@@ -190,7 +199,9 @@ export class KindProvider implements ClusterProvider {
     const nodeCount = 1 + record.workers;
     if (record.podNetwork === 'bridge') {
       await timedStep(progress, 'pod network: per-node bridge on its podCIDR + routes to the other nodes', async () => {
-        const nodes = await waitForPodCIDRs(target, nodeCount, 180_000);
+        const nodes = await waitForPodCIDRs(target, nodeCount, 300_000).catch(async (e: Error) => {
+          throw new Error(`${e.message}\n${await this.kubeletTails(engine, name, record.workers)}`);
+        });
         await applyPodNetwork(engine, nodes);
         progress(`  ${nodes.map((n) => `${n.name} ${n.podCIDR} via ${n.internalIP}`).join('; ')}`);
       });
@@ -224,6 +235,17 @@ export class KindProvider implements ClusterProvider {
       installMetricsServer(target, { restartApiServer: () => this.restartApiServer(engine, name) }, progress),
     );
     return cluster;
+  }
+
+  /** Last kubelet log lines of every node: why a node did not register or get Ready. */
+  private async kubeletTails(engine: EngineName, name: string, workers: number): Promise<string> {
+    const nodes = [`${name}-control-plane`, ...Array.from({ length: workers }, (_, i) => `${name}-worker${i === 0 ? '' : i + 1}`)];
+    const tails: string[] = [];
+    for (const node of nodes) {
+      const r = await exec(engine, ['exec', node, 'journalctl', '-u', 'kubelet', '--no-pager', '-n', '5'], { timeoutMs: 30_000, nothrow: true });
+      tails.push(`--- ${node} kubelet:\n${(r.stdout || r.stderr).trim()}`);
+    }
+    return tails.join('\n');
   }
 
   /** Stop the API server's container; the kubelet starts it again (static pod). */
