@@ -196,6 +196,8 @@ export function drainScore(t: Timeline): Scored<DrainScore> {
       ws1001 += (s.ws?.closedByCode['1001'] ?? 0) * share;
       ws1006 += (s.ws?.closedByCode['1006'] ?? 0) * share;
     }
+    const timeoutUntil = (term.exit?.at ?? term.window.to) + (t.plan.load.timeoutS + 1) * 1000;
+    const lateTimeouts = seconds.filter((s) => s.at >= term.window.to && s.at < timeoutUntil).reduce((a, s) => a + s.failures.timeout, 0);
     const reconnectUntil = (term.exit?.at ?? term.window.to) + RECONNECT_HORIZON_MS;
     const reconnects = seconds
       .filter((s) => s.at + 1000 > term.deleting.at && s.at < reconnectUntil)
@@ -229,6 +231,7 @@ export function drainScore(t: Timeline): Scored<DrainScore> {
       wsClosed1006: round2(ws1006),
       reconnectP95Ms: reconnects.length ? Math.max(...reconnects) : null,
       sharedWith: [...shared].sort(),
+      lateTimeouts,
       witness: drainWitness(t, pod),
       witnessAgrees: null,
       witnessNote: '',
@@ -273,12 +276,15 @@ function judgeWitness(p: PodDrain, pods: PodDrain[], wsLoad: boolean): void {
   const podCut = withWitness.reduce((a, x) => a + (x.witness.cutOff ?? 0), 0);
   // Sessions open at exit were dropped without a close frame: the clients saw 1006 for them too.
   const podDropped = withWitness.reduce((a, x) => a + (x.witness.wsClosed1006 ?? 0) + (x.witness.wsOpenAtExit ?? 0), 0);
-  const seenFailed = Math.round(group.reduce((a, x) => a + x.failedRequests, 0));
+  const inWindow = Math.round(group.reduce((a, x) => a + x.failedRequests, 0));
+  // A cut request on a connection that vanished with the pod fails only when its timeout fires.
+  const late = Math.max(0, ...group.map((x) => x.lateTimeouts ?? 0));
+  const seenFailed = inWindow + late;
   const seen1006 = Math.round(group.reduce((a, x) => a + x.wsClosed1006, 0));
   const reqAgree = seenFailed >= podCut;
   const wsAgree = !wsLoad || seen1006 >= podDropped;
   p.witnessAgrees = reqAgree && wsAgree;
-  const parts = [`${who} reports ${podCut} requests cut off, clients saw ${seenFailed} failed requests in the window`];
+  const parts = [`${who} reports ${podCut} requests cut off, clients saw ${inWindow} failed requests in the window${late ? ` and ${late} timeouts after it (within the request timeout of its exit)` : ''}`];
   if (!reqAgree) parts.push(`${podCut - seenFailed} cut requests are missing from the harness's series`);
   else if (seenFailed > podCut) parts.push(`${seenFailed - podCut} failures not witnessed by the pod (refused or reset after exit, routing lag)`);
   if (wsLoad) {

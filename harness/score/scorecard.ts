@@ -55,6 +55,12 @@ export interface DrainWitness {
 
 export interface PodDrain {
   pod: string;
+  /**
+   * Timeouts that completed after the window, until exit + request timeout + 1 s: requests in
+   * flight on a connection that vanished with the pod only fail when the client gives up. Used by
+   * the witness comparison only (not attributed, so windows stay short and rarely overlap).
+   */
+  lateTimeouts?: number;
   workload: string;
   /** Chaos mark id, "hpa-scale-down N→M" or "unattributed (outside the harness)": what made the pod go away. */
   cause: string;
