@@ -20,7 +20,8 @@ interface CliRun {
 /** Runs `npm run scenario` as a user would; optionally sends SIGINT once `interruptWhen` matches. */
 function scenario(args: string[], interruptWhen?: RegExp, timeoutMs = 600_000): Promise<CliRun> {
   return new Promise((resolve, reject) => {
-    const child = spawn('npx', ['tsx', 'harness/cli/scenario.ts', ...args, '--name', CLUSTER, '--keep-cluster', '--out', out], {
+    // One process (node --import tsx), so SIGINT reaches the CLI itself as a user's Ctrl-C would.
+    const child = spawn(process.execPath, ['--import', 'tsx', 'harness/cli/scenario.ts', ...args, '--name', CLUSTER, '--keep-cluster', '--out', out], {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let output = '';
