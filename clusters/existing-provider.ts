@@ -1,6 +1,6 @@
 // Any cluster a kubeconfig context points at. The harness never created it, so it never deletes
 // it, never drains its nodes unless allowed, and never assumes its NodePorts are on loopback.
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync, rmSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join, delimiter } from 'node:path';
 import { cacheDir } from '../harness/tools/cache.ts';
@@ -69,7 +69,7 @@ export class ExistingProvider implements ClusterProvider {
     const context = await this.resolveContext(opts.name);
     // a self-contained copy of just this context: the run never touches the user's file
     const flat = await kubectl({ kubeconfigPath: this.kubeconfig }, ['config', 'view', '--minify', '--flatten', '--context', context], { timeoutMs: 15_000 });
-    const kubeconfigPath = join(cacheDir('kubeconfig'), `existing-${context.replace(/[^A-Za-z0-9_.-]/g, '_')}.yaml`);
+    const kubeconfigPath = this.copyPath(context);
     writeFileSync(kubeconfigPath, flat.stdout, { mode: 0o600 });
     const nodes = await this.nodes(kubeconfigPath, context);
     const metrics = await kubectl({ kubeconfigPath, context }, ['get', 'apiservice', 'v1beta1.metrics.k8s.io', '-o', 'jsonpath={.status.conditions[?(@.type=="Available")].status}'], {
@@ -98,7 +98,13 @@ export class ExistingProvider implements ClusterProvider {
     };
   }
 
+  /** The harness's own flattened copy of one context (removed by down; the user's file never is). */
+  private copyPath(context: string): string {
+    return join(cacheDir('kubeconfig'), `existing-${context.replace(/[^A-Za-z0-9_.-]/g, '_')}.yaml`);
+  }
+
   async down(name: string, progress: ProgressSink = stderrProgress): Promise<void> {
+    if (name) rmSync(this.copyPath(name), { force: true });
     progress(`existing cluster '${name || '(current context)'}': not deleted — the harness did not create it (runs delete their own namespaces)`);
   }
 
