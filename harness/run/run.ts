@@ -167,6 +167,9 @@ async function execute(plan: Plan, opts: RunOptions, ctx: RunContext): Promise<v
 
   await steps.step(`load + chaos (${plan.durationS} s planned)`, async () => {
     let chaos: Promise<ChaosMark[]> = Promise.resolve([]);
+    // HPAs paused by a scale action stay paused until the load ends, not just the last action.
+    let loadFinished: () => void = () => {};
+    const loadDone = new Promise<void>((r) => (loadFinished = r));
     const result = await runLoad({
       plan,
       runId: ctx.runId,
@@ -184,9 +187,10 @@ async function execute(plan: Plan, opts: RunOptions, ctx: RunContext): Promise<v
           signal,
           progress: say,
           ...chaosGuards,
+          restoreHpasAfter: loadDone,
         });
       },
-    });
+    }).finally(() => loadFinished());
     timeline.load = result.series;
     timeline.witnesses.k6Summaries = result.summaries;
     timeline.loadStartedAt = result.loadStartedAt ?? timeline.loadStartedAt;
