@@ -246,6 +246,9 @@ describe('kind provider (real cluster)', () => {
     await kc(['uncordon', worker]);
     const after = await kc(['get', 'node', worker, '-o', 'jsonpath={.spec.unschedulable}']);
     expect(after.stdout).toBe('');
+    // the drain may have evicted metrics-server: the cluster is whole again once it is back
+    await kc(['-n', 'kube-system', 'rollout', 'status', 'deploy/metrics-server', '--timeout=120s'], 130_000);
+    await kc(['wait', '--for=condition=Available', 'apiservice/v1beta1.metrics.k8s.io', '--timeout=120s'], 130_000);
   });
 
   it('the existing provider runs against the kind kubeconfig', async () => {
