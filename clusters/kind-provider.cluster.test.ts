@@ -190,16 +190,22 @@ describe('kind provider (real cluster)', () => {
     const seen = new Map<string, number>();
     const errors: string[] = [];
     let ok = 0;
-    for (let i = 0; i < 60; i++) {
+    // At least 60 requests; up to 300 over at most 30 s until pods on both workers answered: seen
+    // in CI, kube-proxy had programmed only one worker's endpoints when the first burst ran.
+    const nodesOf = () => new Set([...seen.keys()].map((pod) => pods.get(pod)));
+    const sampleUntil = Date.now() + 30_000;
+    let i = 0;
+    for (; i < 300 && (i < 60 || (nodesOf().size < 2 && Date.now() < sampleUntil)); i++) {
       const r = await getOnce(PORT).catch((e: Error) => ({ status: 0, body: e.message }));
       if (r.status === 200) {
         ok++;
         seen.set(r.body, (seen.get(r.body) ?? 0) + 1);
       } else errors.push(`#${i}: ${r.status} ${r.body}`);
+      if (i >= 60) await sleep(100);
     }
     expect(errors).toEqual([]);
-    expect(ok).toBe(60);
-    const nodesAnswering = new Set([...seen.keys()].map((pod) => pods.get(pod)));
+    expect(ok).toBe(i);
+    const nodesAnswering = nodesOf();
     expect(nodesAnswering).toEqual(new Set([`${NAME}-worker`, `${NAME}-worker2`]));
   });
 
