@@ -45,6 +45,9 @@ function instance(pod: RawPod | undefined, container: string) {
 export class WorkloadLogs {
   private readonly followers = new Map<string, Promise<void>>();
   private readonly abort = new AbortController();
+  // One controller per follower: a rollout follows old and new pods at once, and more than ten
+  // streams on one shared signal is what Node reports as MaxListenersExceededWarning.
+  private readonly streams = new Set<AbortController>();
   lines = 0;
 
   constructor(
@@ -72,10 +75,21 @@ export class WorkloadLogs {
 
   async stop(): Promise<void> {
     this.abort.abort();
+    for (const c of this.streams) c.abort();
     await Promise.allSettled([...this.followers.values()]);
   }
 
   private async follow(pod: string, container: string, restartCount: number, workload: string): Promise<void> {
+    const stream = new AbortController();
+    this.streams.add(stream);
+    try {
+      await this.followWith(stream.signal, pod, container, restartCount, workload);
+    } finally {
+      this.streams.delete(stream);
+    }
+  }
+
+  private async followWith(signal: AbortSignal, pod: string, container: string, restartCount: number, workload: string): Promise<void> {
     let last: { sec: number; nanos: number; stamp: string } | undefined;
     const base = `/api/v1/namespaces/${encodeURIComponent(this.namespace)}/pods/${encodeURIComponent(pod)}/log?container=${encodeURIComponent(container)}&timestamps=true`;
     const onLine = (line: string) => {
@@ -93,7 +107,7 @@ export class WorkloadLogs {
     const since = () => (last ? `&sinceTime=${encodeURIComponent(last.stamp)}` : '');
     for (let attempt = 0; !this.abort.signal.aborted; attempt++) {
       try {
-        await kubeStreamLines(this.kc, `${base}&follow=true${since()}`, onLine, { signal: this.abort.signal, connectTimeoutMs: 15_000 });
+        await kubeStreamLines(this.kc, `${base}&follow=true${since()}`, onLine, { signal, connectTimeoutMs: 15_000 });
       } catch (err) {
         // 400 "container not started yet" / 404 pod gone: retried below while the pod says it runs.
         if (attempt % 10 === 0) this.log(`[observe] logs of ${pod}/${container}: ${(err as Error).message}`);
@@ -104,7 +118,7 @@ export class WorkloadLogs {
       if (!cs.state?.running) {
         // The container ended: one last read catches lines the follow stream did not deliver.
         try {
-          await kubeStreamLines(this.kc, `${base}${since()}`, onLine, { signal: this.abort.signal, connectTimeoutMs: 10_000 });
+          await kubeStreamLines(this.kc, `${base}${since()}`, onLine, { signal, connectTimeoutMs: 10_000 });
         } catch {
           /* the pod went away meanwhile: nothing more to read */
         }
