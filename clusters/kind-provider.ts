@@ -54,7 +54,7 @@ export class KindProvider implements ClusterProvider {
   }
 
   private async engine(progress: ProgressSink): Promise<EngineName> {
-    const d = await detectEngine({ setUp: true });
+    const d = await detectEngine({ setUp: true, progress });
     describeEngine(d, progress);
     if (!d.engine) throw new Error(`kind: no container engine can start kind's privileged nodes here: ${d.passedOver.join('; ')}`);
     return d.engine;

@@ -51,7 +51,7 @@ export function chooseEngine(probes: EngineProbe[], canSetUpPodman: boolean): En
   if (podman?.installed && podman.reachable && canSetUpPodman) {
     return {
       engine: 'podman',
-      reason: 'podman, once its default rlimits are kept within the host hard limits (root set-up)',
+      reason: 'podman, once the root set-up makes it start privileged containers (rlimits within the host hard limits; crun and hybrid cgroups)',
       passedOver: [why(docker, 'docker')],
       needsSetup: true,
     };

@@ -41,7 +41,7 @@ async function main(): Promise<number> {
   const progress = stderrProgress;
 
   if (cmd === 'build-node-image') {
-    const engine = await detectEngine({ setUp: true });
+    const engine = await detectEngine({ setUp: true, progress });
     describeEngine(engine, progress);
     if (!engine.engine) return EXIT.infrastructure;
     const started = Date.now();
