@@ -1,6 +1,8 @@
 // Wait until the applied workloads serve: Deployments and DaemonSets fully rolled out and
 // Ready, Services with ready endpoints. Bounded; progress says what is awaited; the error on
 // the deadline names what was not Ready and why (pod conditions, container states, last events).
+// A pod state that no wait can fix (an image the node may not pull, a bad image name, a config
+// the kubelet cannot build, a crash loop) ends the wait at once with the same diagnosis.
 import * as k8s from '@kubernetes/client-node';
 import type { ProgressSink } from '../../clusters/provider.ts';
 import { apiMessage, isNotFound } from '../kube/api-error.ts';
@@ -61,6 +63,28 @@ export function podDiagnosis(pods: k8s.V1Pod[]): string[] {
     lines.push(`pod ${p.metadata?.name}: ${parts.join(', ')}`);
   }
   return lines;
+}
+
+/** Waiting reasons that only a change to the manifests or the image store can clear. */
+export const UNRECOVERABLE_REASONS = ['ErrImageNeverPull', 'InvalidImageName', 'CreateContainerConfigError'] as const;
+/** A container that restarted this often and is in back-off is crashing, not starting slowly. */
+export const CRASH_LOOP_RESTARTS = 3;
+
+/** Pure: the first pod whose state no wait can fix, as "pod x: container y ErrImageNeverPull: ...", else null. */
+export function unrecoverable(pods: k8s.V1Pod[]): string | null {
+  for (const p of pods) {
+    if (p.metadata?.deletionTimestamp) continue;
+    for (const cs of [...(p.status?.initContainerStatuses ?? []), ...(p.status?.containerStatuses ?? [])]) {
+      const w = cs.state?.waiting;
+      const reason = w?.reason ?? '';
+      const hopeless =
+        (UNRECOVERABLE_REASONS as readonly string[]).includes(reason) || (reason === 'CrashLoopBackOff' && cs.restartCount >= CRASH_LOOP_RESTARTS);
+      if (!hopeless) continue;
+      const restarts = cs.restartCount > 0 ? ` (${cs.restartCount} restarts)` : '';
+      return `pod ${p.metadata?.name}: container ${cs.name} ${reason}${restarts}${w?.message ? `: ${w.message}` : ''}`;
+    }
+  }
+  return null;
 }
 
 interface Awaited {
@@ -145,6 +169,13 @@ export async function waitWorkloadsReady(
       const why = await explain(core, namespace, pending.map((a) => a.ref), selectors, state);
       throw new Error(`wait Ready in ${namespace}: not Ready after ${Math.round((now - started) / 1000)} s:\n${why}`);
     }
+    const hopeless = await firstUnrecoverable(core, namespace, pending.map((a) => selectors.get(a.ref)));
+    if (hopeless) {
+      const why = await explain(core, namespace, pending.map((a) => a.ref), selectors, state);
+      throw new Error(
+        `wait Ready in ${namespace}: cannot become Ready (${hopeless}); stopped after ${Math.round((now - started) / 1000)} s instead of waiting ${Math.round((deadline - now) / 1000)} s more:\n${why}`,
+      );
+    }
     if (opts.progress && now - lastSaid >= 3000) {
       lastSaid = now;
       const list = pending.map((a) => `${a.ref} (${state.get(a.ref)?.detail})`).join(', ');
@@ -152,6 +183,19 @@ export async function waitWorkloadsReady(
     }
     await new Promise((r) => setTimeout(r, 1000));
   }
+}
+
+/** The pods of the pending objects, checked for a state no wait can fix; API errors count as "not yet". */
+async function firstUnrecoverable(core: k8s.CoreV1Api, namespace: string, pendingSelectors: (string | undefined)[]): Promise<string | null> {
+  for (const sel of new Set(pendingSelectors.filter((x): x is string => x !== undefined))) {
+    try {
+      const found = unrecoverable((await core.listNamespacedPod({ namespace, labelSelector: sel })).items);
+      if (found) return found;
+    } catch {
+      // the wait's own checks report API trouble; this check only ever shortens the wait
+    }
+  }
+  return null;
 }
 
 async function explain(
