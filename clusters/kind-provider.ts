@@ -16,10 +16,12 @@ import { DEFAULT_NODE_PORTS, kindConfig } from './kind/kind-config.ts';
 import { listNodeContainers, removeLeftovers } from './kind/node-containers.ts';
 import { applyPodNetwork, waitForPodCIDRs } from './kind/pod-network-apply.ts';
 import { installMetricsServer } from './kind/metrics-server-addon.ts';
-import { busyLoopbackPorts } from './kind/host-ports.ts';
+import { busyLoopbackPorts, waitForLoopbackPorts } from './kind/host-ports.ts';
 import { buildMetricsServerImage, METRICS_SERVER_IMAGE } from '../deploy/addons/metrics-server/image.ts';
 
 export const DEFAULT_WORKERS = 2;
+/** Bound on waiting for a deleted cluster's host ports before the NodePort pre-check. */
+const PORT_RELEASE_TIMEOUT_MS = 60_000;
 
 /** What `up` created, kept beside the kubeconfig so a later `up` can tell whether it matches. */
 interface ClusterRecord {
@@ -129,6 +131,11 @@ export class KindProvider implements ClusterProvider {
       }
       progress(`cluster '${name}' exists but ${existing.healthy ? mismatch : `is broken (${existing.detail})`}: deleting and recreating it`);
       await this.down(name, progress);
+      // its stopping node containers can hold their published ports for a while after the delete
+      const held = (record?.nodePorts ?? [...DEFAULT_NODE_PORTS]).filter((p) => nodePorts.includes(p));
+      const freed = await waitForLoopbackPorts(held, { timeoutMs: PORT_RELEASE_TIMEOUT_MS });
+      if (freed.waitedMs >= 1000 || freed.busy.length > 0)
+        progress(`  waited ${seconds(freed.waitedMs)} for the deleted cluster's ports${freed.busy.length ? `; still held: ${freed.busy.join(', ')}` : ''}`);
     } else {
       // a create that failed before kind labelled a cluster can still have left volumes
       const left = await removeLeftovers(engine, name);
