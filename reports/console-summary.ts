@@ -1,6 +1,6 @@
 // The one-screen summary printed at the end of every run (and by `report rescore`).
 import type { Scorecard } from '../harness/score/scorecard.ts';
-import { checkCounts, headlines, VERDICT_WORD } from './headline.ts';
+import { countsLine, headlines, VERDICT_WORD } from './headline.ts';
 
 const MAX_REASONS = 8;
 const WIDTH = 140;
@@ -10,11 +10,10 @@ function clip(s: string): string {
 }
 
 export function renderConsoleSummary(card: Scorecard, reportPath: string): string {
-  const n = checkCounts(card);
   const runS = Math.round((card.endedAt - card.startedAt) / 1000);
   const lines = [
     `${VERDICT_WORD[card.verdict]}  ${card.scenario}  (run ${card.runId}, scale ${card.scale}, seed ${card.seed}, ${runS} s)  exit ${card.exitCode}`,
-    `checks: ${n.passed} passed, ${n.failed} failed, ${n.skipped} skipped`,
+    `checks: ${countsLine(card)}`,
   ];
   if (card.reasons.length) {
     lines.push(card.verdict === 'incomplete' ? 'why incomplete / failed:' : 'failed:');

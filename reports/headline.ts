@@ -11,7 +11,7 @@ export interface Headline {
 function failedIn(card: Scorecard, prefix: string): boolean | null {
   const cs = card.checks.filter((c) => c.id.startsWith(prefix));
   if (!cs.length) return null;
-  return !cs.some((c) => c.status === 'fail');
+  return !cs.some((c) => c.status === 'fail' || c.status === 'incomplete');
 }
 
 export function fmt(n: number | null | undefined, digits = 2): string {
@@ -25,6 +25,19 @@ function span(a: number, b: number): string {
 
 export function headlines(card: Scorecard): Headline[] {
   const out: Headline[] = [];
+  const plan = card.checks.filter((c) => c.area === 'plan');
+  if (plan.length) {
+    const bad = plan.filter((c) => c.status === 'fail' || c.status === 'incomplete');
+    const a = card.adherence;
+    const shares = (a?.stages ?? []).filter((s) => s.share !== null).map((s) => `${s.stream}/${s.stage} ${fmt((s.share ?? 0) * 100, 1)} %`);
+    out.push({
+      label: 'plan carried out',
+      value: bad.length
+        ? `no: ${bad.length} of ${plan.length} rules missed (${bad.map((c) => c.subject).join(', ')})`
+        : `yes: ${shares.join(', ') || 'all rules'}; chaos and shards as planned`,
+      ok: bad.length === 0,
+    });
+  }
   const b = card.budget;
   if (b) {
     out.push({ label: 'requests', value: `${fmt(b.requests)} (${fmt(b.failed)} failed)`, ok: null });
@@ -65,17 +78,29 @@ export function headlines(card: Scorecard): Headline[] {
   const w = card.checks.filter((c) => c.area === 'witness');
   if (w.length) {
     const bad = w.filter((c) => c.status === 'fail').length;
-    out.push({ label: 'witnesses', value: `${w.length - bad} of ${w.length} agree`, ok: bad === 0 });
+    const absent = w.filter((c) => c.status === 'incomplete' || c.status === 'skip').length;
+    out.push({
+      label: 'witnesses',
+      value: `${w.length - bad - absent} of ${w.length} agree${bad ? `, ${bad} disagree` : ''}${absent ? `, ${absent} absent (not counted as agreeing)` : ''}`,
+      ok: bad > 0 ? false : absent > 0 ? null : true,
+    });
   }
   return out;
 }
 
-export function checkCounts(card: Scorecard): { passed: number; failed: number; skipped: number } {
+export function checkCounts(card: Scorecard): { passed: number; failed: number; incomplete: number; skipped: number } {
   return {
     passed: card.checks.filter((c) => c.status === 'pass').length,
     failed: card.checks.filter((c) => c.status === 'fail').length,
+    incomplete: card.checks.filter((c) => c.status === 'incomplete').length,
     skipped: card.checks.filter((c) => c.status === 'skip').length,
   };
+}
+
+/** "12 passed, 1 failed, 2 incomplete, 0 skipped": the same words in every report. */
+export function countsLine(card: Scorecard): string {
+  const n = checkCounts(card);
+  return `${n.passed} passed, ${n.failed} failed, ${n.incomplete} incomplete, ${n.skipped} skipped`;
 }
 
 export const VERDICT_WORD = { pass: 'PASS', fail: 'FAIL', incomplete: 'INCOMPLETE' } as const;

@@ -5,7 +5,7 @@ import type { Check, Scorecard } from '../harness/score/scorecard.ts';
 import { atLabel } from '../harness/score/run-clock.ts';
 import type { HpaRecord, RolloutRecord, Timeline } from '../harness/timeline/types.ts';
 import { FAILURE_CAUSES } from '../harness/timeline/types.ts';
-import { checkCounts, fmt, headlines, VERDICT_WORD } from './headline.ts';
+import { countsLine, fmt, headlines, VERDICT_WORD } from './headline.ts';
 import type { Reporter, ReportInput } from './reporter.ts';
 import { escapeXml as esc, renderChart, type ChartMark, type ChartSeries } from './svg-chart.ts';
 
@@ -64,7 +64,7 @@ td code{word-break:break-all}
 td.num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
 tr.fail td{background:#fff1f1}
 .st{font-weight:700;font-size:11px;padding:1px 6px;border-radius:10px;color:#fff;white-space:nowrap}
-.st.pass{background:var(--pass)}.st.fail{background:var(--fail)}.st.skip{background:#8c959f}
+.st.pass{background:var(--pass)}.st.fail{background:var(--fail)}.st.incomplete{background:#bf8700}.st.skip{background:#8c959f}
 .muted{color:var(--muted)}
 code{font:12px ui-monospace,"DejaVu Sans Mono",monospace}
 ul.notes li{margin:4px 0;color:var(--muted)}
@@ -309,11 +309,25 @@ function latencyTable(card: Scorecard, zero: number): string {
   );
 }
 
+function adherenceTable(card: Scorecard, zero: number): string {
+  const a = card.adherence;
+  if (!a) return '<p class="muted">Load never started: nothing was carried out.</p>';
+  const status = (stream: string, stage: string) => card.checks.find((c) => c.id === `plan.rate/${stream}/${stage}`)?.status ?? null;
+  const rows = a.stages.map(
+    (s) =>
+      `<tr><td>${statusBadge(status(s.stream, s.stage))}</td>${td(`${s.stream}/${s.stage}`)}${td(`${atLabel(zero, s.window.from)}–${atLabel(zero, s.window.to).slice(1)}`)}${td(s.planned, true)}${td(s.achieved, true)}${td(s.share === null ? null : s.share * 100, true)}</tr>`,
+  );
+  return (
+    tableHtml(['', 'stream / stage', 'window', 'planned', 'achieved', '% of plan'], rows, [3, 4, 5]) +
+    `<p class="muted">Rules: ≥ ${a.rules.minRateShare * 100} % of plan per stream and stage (±${a.rules.lagS} s lag where the profile changes), dropped iterations ≤ ${a.rules.maxDroppedShare * 100} %, load until the planned end − ${a.rules.endSlackS} s, every chaos action marked ok, every k6 shard exit 0 with a summary (${esc(a.rulesSource)}).</p>`
+  );
+}
+
 function checksTable(card: Scorecard): string {
-  const order = { fail: 0, skip: 1, pass: 2 };
+  const order = { fail: 0, incomplete: 1, skip: 2, pass: 3 };
   const rows = [...card.checks]
     .sort((a, b) => order[a.status] - order[b.status])
-    .map((c) => `<tr${c.status === 'fail' ? ' class="fail"' : ''}><td>${statusBadge(c.status)}</td><td><code>${esc(c.id)}</code></td>${td(c.message)}${td(c.limit)}</tr>`);
+    .map((c) => `<tr${c.status === 'fail' || c.status === 'incomplete' ? ' class="fail"' : ''}><td>${statusBadge(c.status)}</td><td><code>${esc(c.id)}</code></td>${td(c.message)}${td(c.limit)}</tr>`);
   return tableHtml(['', 'check', 'what was measured', 'limit'], rows);
 }
 
@@ -321,7 +335,6 @@ export function renderHtml(input: ReportInput): string {
   const card = input.scorecard;
   const t = input.timeline;
   const zero = card.loadStartedAt ?? card.startedAt;
-  const n = checkCounts(card);
   const reasons = card.reasons.length ? `<ul>${card.reasons.map((r) => `<li>${esc(r)}</li>`).join('')}</ul>` : '';
   const cards = headlines(card)
     .map((h) => `<div class="card ${h.ok === false ? 'bad' : h.ok ? 'ok' : ''}"><div class="label">${esc(h.label)}</div><div class="value">${esc(h.value)}</div></div>`)
@@ -336,10 +349,12 @@ export function renderHtml(input: ReportInput): string {
 <section class="banner ${card.verdict}" id="verdict">
 <div><span class="verdict">${VERDICT_WORD[card.verdict]}</span><span class="scenario">${esc(card.scenario)}</span></div>
 <div class="meta">${esc(plan.purpose)}</div>
-<div class="meta">run <code>${esc(card.runId)}</code> · ${esc(new Date(card.startedAt).toISOString())} · scale ${card.scale} · seed ${card.seed} · ${esc(plan.provider)} · ${n.passed} passed, ${n.failed} failed, ${n.skipped} skipped · exit ${card.exitCode}${input.gitRevision ? ` · rev <code>${esc(input.gitRevision.slice(0, 12))}</code>` : ''}</div>
+<div class="meta">run <code>${esc(card.runId)}</code> · ${esc(new Date(card.startedAt).toISOString())} · scale ${card.scale} · seed ${card.seed} · ${esc(plan.provider)} · ${countsLine(card)} · exit ${card.exitCode}${input.gitRevision ? ` · rev <code>${esc(input.gitRevision.slice(0, 12))}</code>` : ''}</div>
 ${reasons}
 </section>
 <section class="cards">${cards}</section>
+<h2 id="plan">Plan carried out</h2>
+${adherenceTable(card, zero)}
 <h2 id="series">Time series</h2>
 ${charts(t, card)}
 <h2 id="drain">Drain per pod</h2>

@@ -15,9 +15,13 @@ function testcase(scenario: string, c: Check): string {
   const detail = `${c.message}\nmeasured: ${c.measured ?? 'n/a'}\nlimit: ${c.limit ?? 'n/a'}`;
   if (c.status === 'pass') return `${open}</testcase>`;
   if (c.status === 'skip') return `${open}\n      <skipped message="${attr(c.message)}"/>\n    </testcase>`;
-  const tag = c.area === 'run' ? 'error' : 'failure';
+  // An incomplete check could not be judged (its input is missing): an error, like a failed step.
+  const tag = c.area === 'run' || c.status === 'incomplete' ? 'error' : 'failure';
   return `${open}\n      <${tag} message="${attr(c.message)}" type="${attr(c.metric)}">${attr(detail)}</${tag}>\n    </testcase>`;
 }
+
+const isFailure = (c: Check) => c.status === 'fail' && c.area !== 'run';
+const isError = (c: Check) => (c.status === 'fail' && c.area === 'run') || c.status === 'incomplete';
 
 export function renderJunit(input: ReportInput): string {
   const card = input.scorecard;
@@ -34,8 +38,8 @@ export function renderJunit(input: ReportInput): string {
   ];
   const suites = areas.map((area) => {
     const cs = card.checks.filter((c) => c.area === area);
-    const failures = cs.filter((c) => c.status === 'fail' && c.area !== 'run').length;
-    const errors = cs.filter((c) => c.status === 'fail' && c.area === 'run').length;
+    const failures = cs.filter(isFailure).length;
+    const errors = cs.filter(isError).length;
     return [
       `  <testsuite name="${attr(`${card.scenario}.${area}`)}" tests="${cs.length}" failures="${failures}" errors="${errors}" skipped="${count(cs, 'skip')}" time="0" timestamp="${attr(new Date(card.startedAt).toISOString())}">`,
       '    <properties>',
@@ -45,8 +49,8 @@ export function renderJunit(input: ReportInput): string {
       '  </testsuite>',
     ].join('\n');
   });
-  const failures = card.checks.filter((c) => c.status === 'fail' && c.area !== 'run').length;
-  const errors = card.checks.filter((c) => c.status === 'fail' && c.area === 'run').length;
+  const failures = card.checks.filter(isFailure).length;
+  const errors = card.checks.filter(isError).length;
   return [
     '<?xml version="1.0" encoding="UTF-8"?>',
     `<testsuites name="${attr(`kube-chaos-harness ${card.scenario}`)}" tests="${card.checks.length}" failures="${failures}" errors="${errors}" skipped="${count(card.checks, 'skip')}" time="${seconds}">`,

@@ -1,7 +1,7 @@
 // summary.md: the verdict and its reasons for a PR comment; details collapsed.
 import type { Scorecard } from '../harness/score/scorecard.ts';
 import { atLabel } from '../harness/score/run-clock.ts';
-import { checkCounts, fmt, headlines, VERDICT_WORD } from './headline.ts';
+import { countsLine, fmt, headlines, VERDICT_WORD } from './headline.ts';
 import type { Reporter, ReportInput } from './reporter.ts';
 
 const ICON = { pass: '✅', fail: '❌', incomplete: '⚠️' } as const;
@@ -17,11 +17,10 @@ function table(head: string[], rows: string[][]): string {
 export function renderMarkdown(input: ReportInput): string {
   const card: Scorecard = input.scorecard;
   const zero = card.loadStartedAt ?? card.startedAt;
-  const n = checkCounts(card);
   const out: string[] = [];
   out.push(`### ${ICON[card.verdict]} ${VERDICT_WORD[card.verdict]}: \`${card.scenario}\``);
   out.push('');
-  out.push(`Run \`${card.runId}\` · scale ${card.scale} · seed ${card.seed}${input.gitRevision ? ` · rev \`${input.gitRevision.slice(0, 12)}\`` : ''} · ${n.passed} passed, ${n.failed} failed, ${n.skipped} skipped · exit ${card.exitCode}`);
+  out.push(`Run \`${card.runId}\` · scale ${card.scale} · seed ${card.seed}${input.gitRevision ? ` · rev \`${input.gitRevision.slice(0, 12)}\`` : ''} · ${countsLine(card)} · exit ${card.exitCode}`);
   out.push('');
   if (card.reasons.length) {
     out.push(card.verdict === 'incomplete' ? '**Why incomplete / failed**' : '**Failed checks**');

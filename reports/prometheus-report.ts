@@ -18,7 +18,7 @@ export function scoreRegistry(input: ReportInput): Registry {
   gauge('harness_run_exit_code', 'Exit code of the verdict: 0 pass, 1 fail, 3 incomplete').set(base, card.exitCode);
   gauge('harness_run_end_timestamp_seconds', 'When the run ended').set(base, Math.round(card.endedAt / 1000));
   const checks = gauge('harness_checks', 'Checks by status', ['status']);
-  for (const s of ['pass', 'fail', 'skip'] as const) checks.set({ ...base, status: s }, card.checks.filter((c) => c.status === s).length);
+  for (const s of ['pass', 'fail', 'incomplete', 'skip'] as const) checks.set({ ...base, status: s }, card.checks.filter((c) => c.status === s).length);
 
   if (card.budget) {
     gauge('harness_requests', 'Requests in the run (HTTP + gRPC)').set(base, card.budget.requests);

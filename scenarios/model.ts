@@ -76,7 +76,23 @@ export type ChaosStep =
   | { action: 'pod-kill'; target: string; atS: number; count?: number; percent?: number; pick?: 'oldest' | 'newest' | 'random'; graceS?: number | 'force' }
   | { action: 'rollout'; target: string; atS: number; change?: 'restart' | { env: Record<string, string> } | { image: string }; deadlineS?: number }
   | { action: 'scale'; target: string; atS: number; replicas: number; pauseHpa?: boolean }
-  | { action: 'node-drain'; target: 'worker' | string; atS: number; deadlineS?: number };
+  | { action: 'node-drain'; target: 'worker' | string; atS: number; deadlineS?: number }
+  /** A worker vanishes without a drain (kind: its node container is paused), back after durationS. */
+  | { action: 'node-fail'; target: 'worker' | string; atS: number; durationS: number; mode?: NodeFailMode }
+  /** A fault in the network namespace of a workload's pods (all, or `count` picked with the seed) for durationS. */
+  | { action: 'network-fault'; target: string; atS: number; durationS: number; fault: NetworkFault; peer?: string; count?: number };
+
+/** How a node fails: 'pause' freezes the node container (kubelet, runtime and pods stop answering). */
+export type NodeFailMode = 'pause';
+
+/**
+ * What a network fault does to the pods' traffic (egress, and ingress for a partition); with a
+ * `peer` workload only to and from that workload's pods and Services.
+ */
+export type NetworkFault =
+  | { kind: 'latency'; delayMs: number; jitterMs?: number }
+  | { kind: 'loss'; percent: number }
+  | { kind: 'partition' };
 
 export interface Slos {
   /** Fraction of requests that must succeed, e.g. 0.999. */
@@ -85,6 +101,8 @@ export interface Slos {
   latencyMs?: { p95?: number; p99?: number };
   /** Max fraction of WS sessions closed abnormally (1006). */
   wsAbnormalCloseRatio?: number;
+  /** WebSocket echo latency limit (ms), graded per phase on the per-second p95 of message round trips. */
+  wsMessageLatencyMs?: { p95: number };
 }
 
 export interface ScoringTargets {
@@ -111,6 +129,17 @@ export interface ScoringTargets {
     maxAbnormalWsPerPod: number;
     /** Every terminated pod must exit within its grace period. */
     exitWithinGrace: boolean;
+  };
+  /** Limits for node-fail actions (harness/score/node-fail.ts); without it the numbers are reported, not graded. */
+  nodeFail?: {
+    /** Failed requests per lost pod above baseline, from node loss to its endpoint leaving service + 2 s. */
+    maxFailedPerPod: number;
+    /** WS sessions closed 1006 per lost pod in the same window. */
+    maxAbnormalWsPerPod: number;
+    /** From node loss to the last lost pod's endpoint not ready (node controller grace + EndpointSlice update). */
+    maxEndpointRemovalS: number;
+    /** Ready endpoints of the workload that must remain at every moment (the PDB's promise). */
+    minReadyEndpoints?: number;
   };
   errorBudget: {
     /** Max percent of the run's error budget one run may burn. */

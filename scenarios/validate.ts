@@ -19,7 +19,11 @@ export const DRAIN_MODES = ['graceful', 'none', 'sticky-ready'] as const;
 export const OBJECT_KINDS = ['Deployment', 'DaemonSet'] as const;
 /** Service port names the deploy/ overlays expose as NodePorts (tracer: api, object store: s3). */
 export const ENTRY_PORTS = ['http', 'https', 'ws', 'grpc', 'api', 's3'] as const;
-export const CHAOS_ACTIONS = ['pod-kill', 'rollout', 'scale', 'node-drain'] as const;
+export const CHAOS_ACTIONS = ['pod-kill', 'rollout', 'scale', 'node-drain', 'node-fail', 'network-fault'] as const;
+export const NODE_FAIL_MODES = ['pause'] as const;
+export const NETWORK_FAULT_KINDS = ['latency', 'loss', 'partition'] as const;
+/** Every fault is bounded: at most this long (s), and undone by a dead-man's switch soon after. */
+export const MAX_FAULT_S = 600;
 export const POD_PICKS = ['oldest', 'newest', 'random'] as const;
 
 /** A Kubernetes object/namespace name segment (RFC 1123 label). */
@@ -212,11 +216,16 @@ export function validateScenario(raw: unknown, file: string): Scenario {
       rollout: ['change', 'deadlineS'],
       scale: ['pauseHpa'],
       'node-drain': ['deadlineS'],
+      'node-fail': ['mode'],
+      'network-fault': ['peer', 'count'],
     };
-    const required = action === 'scale' ? ['action', 'target', 'atS', 'replicas'] : ['action', 'target', 'atS'];
+    const required = action === 'scale' ? ['action', 'target', 'atS', 'replicas']
+      : action === 'node-fail' ? ['action', 'target', 'atS', 'durationS']
+      : action === 'network-fault' ? ['action', 'target', 'atS', 'durationS', 'fault']
+      : ['action', 'target', 'atS'];
     const o = c.object(step, p, required, fields[action]);
     const target =
-      action === 'node-drain' ? c.dnsName(o.target, `${p}.target`) : workloadRef(o.target, `${p}.target`);
+      action === 'node-drain' || action === 'node-fail' ? c.dnsName(o.target, `${p}.target`) : workloadRef(o.target, `${p}.target`);
     const atS = c.nonNegative(o.atS, `${p}.atS`);
     if (atS >= durationS) c.fail(`${p}.atS`, `must be before the load ends (${durationS} s), got ${atS}`);
     if (atS < baselineS) c.fail(`${p}.atS`, `must not fall inside the baseline (first ${baselineS} s), got ${atS}`);
@@ -257,11 +266,35 @@ export function validateScenario(raw: unknown, file: string): Scenario {
       case 'node-drain':
         if (o.deadlineS !== undefined) c.positive(o.deadlineS, `${p}.deadlineS`);
         break;
+      case 'node-fail':
+      case 'network-fault': {
+        const d = c.range(o.durationS, `${p}.durationS`, 0, MAX_FAULT_S, true);
+        if (atS + d > durationS) c.fail(`${p}.durationS`, `must end by the end of the load (${durationS} s): ${atS} + ${d} > ${durationS}`);
+        if (action === 'node-fail') {
+          if (o.mode !== undefined) c.oneOf(o.mode, `${p}.mode`, NODE_FAIL_MODES);
+          break;
+        }
+        if (o.count !== undefined) c.count(o.count, `${p}.count`, 1);
+        if (o.peer !== undefined && workloadRef(o.peer, `${p}.peer`) === target) c.fail(`${p}.peer`, `must be another workload than the target '${target}'`);
+        const f = c.object(o.fault, `${p}.fault`, ['kind'], ['delayMs', 'jitterMs', 'percent']);
+        const kind = c.oneOf(f.kind, `${p}.fault.kind`, NETWORK_FAULT_KINDS);
+        const allowed: readonly string[] = { latency: ['delayMs', 'jitterMs'], loss: ['percent'], partition: [] }[kind];
+        for (const k of ['delayMs', 'jitterMs', 'percent']) {
+          if (f[k] !== undefined && !allowed.includes(k)) c.fail(`${p}.fault.${k}`, `does not apply to a ${kind} fault (valid: ${allowed.join(', ') || 'none'})`);
+        }
+        if (kind === 'latency') {
+          const delay = c.range(f.delayMs, `${p}.fault.delayMs`, 0, 10_000, true);
+          if (f.jitterMs !== undefined && c.nonNegative(f.jitterMs, `${p}.fault.jitterMs`) > delay) c.fail(`${p}.fault.jitterMs`, `must not exceed delayMs (${delay}), got ${show(f.jitterMs)}`);
+        }
+        if (kind === 'loss') c.range(f.percent, `${p}.fault.percent`, 0, 100, true);
+        if (kind === 'partition' && o.peer === undefined) c.fail(`${p}.peer`, 'is required for a partition (the workload it is cut off from)');
+        break;
+      }
     }
   });
 
   // SLOs.
-  const slos = c.object(s.slos, 'slos', ['successRatio'], ['latencyMs', 'wsAbnormalCloseRatio']);
+  const slos = c.object(s.slos, 'slos', ['successRatio'], ['latencyMs', 'wsAbnormalCloseRatio', 'wsMessageLatencyMs']);
   c.range(slos.successRatio, 'slos.successRatio', 0, 1, true);
   if (slos.latencyMs !== undefined) {
     const l = c.object(slos.latencyMs, 'slos.latencyMs', [], ['p95', 'p99']);
@@ -275,9 +308,14 @@ export function validateScenario(raw: unknown, file: string): Scenario {
     c.range(slos.wsAbnormalCloseRatio, 'slos.wsAbnormalCloseRatio', 0, 1, false);
     if (load.ws === undefined) c.fail('slos.wsAbnormalCloseRatio', 'needs load.ws (there are no WebSocket sessions to score)');
   }
+  if (slos.wsMessageLatencyMs !== undefined) {
+    const l = c.object(slos.wsMessageLatencyMs, 'slos.wsMessageLatencyMs', ['p95'], []);
+    c.positive(l.p95, 'slos.wsMessageLatencyMs.p95');
+    if (load.ws === undefined) c.fail('slos.wsMessageLatencyMs', 'needs load.ws (there are no WebSocket messages to time)');
+  }
 
   // Scoring targets.
-  const scoring = c.object(s.scoring, 'scoring', ['errorBudget'], ['hpa', 'drain']);
+  const scoring = c.object(s.scoring, 'scoring', ['errorBudget'], ['hpa', 'drain', 'nodeFail']);
   const needs = s.needs === undefined ? {} : c.object(s.needs, 'needs', [], ['workers', 'metricsApi']);
   if (needs.workers !== undefined) c.count(needs.workers, 'needs.workers', 0);
   if (needs.metricsApi !== undefined) c.boolean(needs.metricsApi, 'needs.metricsApi');
@@ -300,10 +338,21 @@ export function validateScenario(raw: unknown, file: string): Scenario {
     c.count(d.maxAbnormalWsPerPod, 'scoring.drain.maxAbnormalWsPerPod', 0);
     c.boolean(d.exitWithinGrace, 'scoring.drain.exitWithinGrace');
   }
+  if (scoring.nodeFail !== undefined) {
+    const n = c.object(scoring.nodeFail, 'scoring.nodeFail', ['maxFailedPerPod', 'maxAbnormalWsPerPod', 'maxEndpointRemovalS'], ['minReadyEndpoints']);
+    c.count(n.maxFailedPerPod, 'scoring.nodeFail.maxFailedPerPod', 0);
+    c.count(n.maxAbnormalWsPerPod, 'scoring.nodeFail.maxAbnormalWsPerPod', 0);
+    c.positive(n.maxEndpointRemovalS, 'scoring.nodeFail.maxEndpointRemovalS');
+    if (n.minReadyEndpoints !== undefined) c.count(n.minReadyEndpoints, 'scoring.nodeFail.minReadyEndpoints', 0);
+    if (!chaos.some((st) => (st as Json).action === 'node-fail')) c.fail('scoring.nodeFail', 'needs a node-fail chaos action to score');
+  }
   const budget = c.object(scoring.errorBudget, 'scoring.errorBudget', ['maxUsedPct']);
   c.range(budget.maxUsedPct, 'scoring.errorBudget.maxUsedPct', 0, 100, true);
   if (chaos.some((st) => (st as Json).action === 'node-drain') && (typeof needs.workers !== 'number' || needs.workers < 2)) {
     c.fail('needs.workers', 'must be >= 2 when chaos has a node-drain (the drained node\'s pods need somewhere to go)');
+  }
+  if (chaos.some((st) => (st as Json).action === 'node-fail') && (typeof needs.workers !== 'number' || needs.workers < 2)) {
+    c.fail('needs.workers', 'must be >= 2 when chaos has a node-fail (a worker must survive to keep serving)');
   }
 
   return structuredClone(raw) as Scenario;

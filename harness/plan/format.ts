@@ -1,7 +1,7 @@
 // The plan as a readable page for `--plan`: what will run, when, how hard, and why these
 // numbers. Pure: returns text.
 import type { ChaosStep } from '../../scenarios/model.ts';
-import type { Plan, PlannedStream } from './types.ts';
+import { ADHERENCE, type Plan, type PlannedStream } from './types.ts';
 
 /** Left-aligned columns; numbers right-aligned. */
 export function table(head: readonly string[], rows: readonly (readonly string[])[]): string {
@@ -34,6 +34,13 @@ function describeChaos(step: ChaosStep): string {
       return `scale to ${step.replicas}${step.pauseHpa ? ' (HPA paused)' : ''}`;
     case 'node-drain':
       return `cordon + drain ${step.target}${step.deadlineS ? `, deadline ${step.deadlineS} s` : ''}`;
+    case 'node-fail':
+      return `${step.mode ?? 'pause'} node ${step.target} for ${step.durationS} s (no drain)`;
+    case 'network-fault': {
+      const f = step.fault;
+      const what = f.kind === 'latency' ? `+${f.delayMs}${f.jitterMs ? `±${f.jitterMs}` : ''} ms latency` : f.kind === 'loss' ? `${f.percent}% packet loss` : 'partition';
+      return `${what}${step.peer ? ` toward ${step.peer}` : ''} on ${step.count ?? 'all'} pod(s) for ${step.durationS} s`;
+    }
   }
 }
 
@@ -125,7 +132,24 @@ export function formatPlan(plan: Plan): string {
   if (plan.slos.latencyMs?.p95 !== undefined) slo.push(['latency p95', `≤ ${plan.slos.latencyMs.p95} ms`]);
   if (plan.slos.latencyMs?.p99 !== undefined) slo.push(['latency p99', `≤ ${plan.slos.latencyMs.p99} ms`]);
   if (plan.slos.wsAbnormalCloseRatio !== undefined) slo.push(['WS abnormal closes (1006)', `≤ ${plan.slos.wsAbnormalCloseRatio}`]);
+  if (plan.slos.wsMessageLatencyMs !== undefined) slo.push(['WS message latency p95', `≤ ${plan.slos.wsMessageLatencyMs.p95} ms`]);
   out.push(table(['objective', 'limit'], slo));
+
+  // What "carried out" means: a run below these does not pass, whatever its SLOs say.
+  const a = plan.adherence ?? ADHERENCE;
+  out.push('', 'plan adherence (a run that misses these does not pass)');
+  out.push(
+    table(
+      ['rule', 'limit'],
+      [
+        ['achieved / planned per stream and stage', `≥ ${a.minRateShare * 100} % (lag allowed where the profile changes: ${a.lagS} s)`],
+        ['dropped iterations / iterations asked', `≤ ${a.maxDroppedShare * 100} %`],
+        ['last second with load', `≥ planned end − ${a.endSlackS} s`],
+        ['every planned chaos action', `marked ok, started ≤ ${a.chaosLateS} s after its planned time`],
+        ['every k6 shard', 'exit 0 with its summary written'],
+      ],
+    ),
+  );
 
   out.push('', 'scoring');
   const sc: string[][] = [['error budget used', `≤ ${plan.scoring.errorBudget.maxUsedPct} %`]];

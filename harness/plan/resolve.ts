@@ -6,6 +6,7 @@ import type { LoadStage, Scenario } from '../../scenarios/model.ts';
 import { UsageError } from '../cli/usage.ts';
 import { applyOverrides } from './overrides.ts';
 import {
+  ADHERENCE,
   PLAN_SCHEMA,
   type Plan,
   type PlannedChaos,
@@ -310,6 +311,7 @@ export function resolvePlan(input: Scenario, opts: ResolveOptions): Plan {
     phases,
     slos: structuredClone(s.slos),
     scoring,
+    adherence: { ...ADHERENCE },
     overrides: Object.fromEntries(overrides.map((o) => [o.key, o.raw])),
     outDir: opts.outDir ?? 'runs',
     keepCluster: opts.keepCluster ?? false,

@@ -52,6 +52,26 @@ export interface PlannedPhase {
   endS: number;
 }
 
+/**
+ * What "the plan was carried out" means, declared once and printed with the plan: the verdict
+ * holds the run to these (harness/score/adherence.ts).
+ */
+export interface AdherenceRules {
+  /** Each stream's achieved count over each stage must reach this share of the planned count. */
+  minRateShare: number;
+  /** Iterations k6 could not start (out of VUs), as a share of those it was asked to start. */
+  maxDroppedShare: number;
+  /** Seconds a stream may lag the planned profile where it changes (jumps, ramps, VU start-up). */
+  lagS: number;
+  /** The last second with load must be at most this many seconds before the planned end. */
+  endSlackS: number;
+  /** A chaos action that started later than this after its planned time did not run as planned. */
+  chaosLateS: number;
+}
+
+/** The one declaration of the adherence rules; resolvePlan copies it into every plan. */
+export const ADHERENCE: AdherenceRules = { minRateShare: 0.95, maxDroppedShare: 0.01, lagS: 2, endSlackS: 2, chaosLateS: 5 };
+
 export interface Plan {
   schema: typeof PLAN_SCHEMA;
   scenario: string;
@@ -84,6 +104,8 @@ export interface Plan {
   slos: Slos;
   /** HPA perPodRate and drain limits scaled where they are rates. */
   scoring: ScoringTargets;
+  /** How closely the run must follow the plan to count (optional: added after plan/v1; default ADHERENCE). */
+  adherence?: AdherenceRules;
   /** --set overrides that were applied, as given. */
   overrides: Record<string, string>;
   /** Where the run folder goes (--out). */

@@ -73,14 +73,14 @@ describe('errorBudget', () => {
     expect(w.message).toBe(`series totals differ from the sum of 2 k6 summaries: requests: series ${req} vs k6 ${req + 3}; wsSessions: series 20 vs k6 19`);
   });
 
-  it('passes the k6 witness on equal totals, fails without summaries, skips them on an interrupted run', () => {
+  it('passes the k6 witness on equal totals, fails without summaries, is incomplete without them on an interrupted run', () => {
     const t = readFixture('clean-rollout');
     expect(errorBudget(t, null).checks.find((c) => c.id === 'witness.k6-totals')!.status).toBe('pass');
     t.witnesses.k6Summaries = [];
     expect(errorBudget(t, null).checks.find((c) => c.id === 'witness.k6-totals')!.status).toBe('fail');
     const i = readFixture('interrupted');
     i.witnesses.k6Summaries = [];
-    expect(errorBudget(i, null).checks.find((c) => c.id === 'witness.k6-totals')!.status).toBe('skip');
+    expect(errorBudget(i, null).checks.find((c) => c.id === 'witness.k6-totals')!.status).toBe('incomplete');
   });
 
   it('drops phases the interrupted run never reached', () => {

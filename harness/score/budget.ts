@@ -3,7 +3,7 @@
 // as the witness of the series.
 import type { EpochMs, LoadSecond, Timeline } from '../timeline/types.ts';
 import type { BudgetScore, BudgetSlice, BurnAlert, Check, DrainScore, TimeWindow } from './scorecard.ts';
-import type { Scored } from './drain.ts';
+import type { Scored } from './scorecard.ts';
 import { atLabel, failuresOf, grpcFailuresOf, loadEnd, requestsOf, round2, runZero, secondsIn, windowLabel } from './run-clock.ts';
 
 /** The SRE workbook's fast-burn page threshold (2 % of a 30-day budget in 1 h). */
@@ -168,6 +168,7 @@ export function errorBudget(t: Timeline, drain: DrainScore | null): Scored<Budge
           : `${abnormal} of ${wsSessions} WebSocket sessions closed abnormally (1006): ratio ${round2(abnormalRatio! * 10000) / 10000}; limit ${wsLimit}`,
     });
   }
+  checks.push(...streamSuccess(t, zero, runWindow));
   checks.push(k6TotalsWitness(t, zero));
   return {
     score,
@@ -178,20 +179,55 @@ export function errorBudget(t: Timeline, drain: DrainScore | null): Scored<Budge
   };
 }
 
+/** The success-ratio SLO on each request stream by itself, so a busy stream cannot hide a failing one. */
+function streamSuccess(t: Timeline, zero: EpochMs, w: TimeWindow): Check[] {
+  const secs = secondsIn(t.load, w);
+  const ratio = t.plan.slos.successRatio;
+  const streams: { key: 'http' | 'grpc'; what: string; requests: number; failed: number }[] = [];
+  if (t.plan.load.http) {
+    let f = 0;
+    for (const s of secs) for (const v of Object.values(s.failures)) f += v;
+    streams.push({ key: 'http', what: 'HTTP requests', requests: secs.reduce((a, s) => a + s.requests, 0), failed: f });
+  }
+  if (t.plan.load.grpc) {
+    streams.push({ key: 'grpc', what: 'gRPC calls (status other than OK)', requests: secs.reduce((a, s) => a + (s.grpc?.requests ?? 0), 0), failed: secs.reduce((a, s) => a + grpcFailuresOf(s), 0) });
+  }
+  return streams.map((st) => {
+    const success = st.requests > 0 ? 1 - st.failed / st.requests : null;
+    return {
+      id: `slo.success/${st.key}`,
+      area: 'slo' as const,
+      subject: st.key,
+      metric: 'success ratio',
+      status: success === null ? (t.interrupted ? ('incomplete' as const) : ('fail' as const)) : success >= ratio ? ('pass' as const) : ('fail' as const),
+      measured: success === null ? null : round2(success * 1e5) / 1e5,
+      limit: `>= ${ratio}`,
+      window: w,
+      message:
+        success === null
+          ? `${st.what} ${windowLabel(zero, w)}: none recorded although the plan has this stream`
+          : `${st.what} ${windowLabel(zero, w)}: ${st.failed} of ${st.requests} failed, success ${round2(success * 1e5) / 1e3} %; limit ≥ ${ratio * 100} %`,
+    };
+  });
+}
+
 /** The series' totals must equal the sums of k6's own per-shard summaries, field by field. */
 export function k6TotalsWitness(t: Timeline, zero: EpochMs): Check {
   const totals = t.load!.totals;
   const sums = t.witnesses.k6Summaries;
-  if (sums.length === 0) {
+  const shards = Math.max(1, t.load!.shards);
+  if (sums.length < shards) {
+    // A missing summary is a missing witness: the totals cannot be said to agree.
+    const missing = [...Array(shards).keys()].filter((i) => !sums.some((s) => s.shard === i));
     return {
       id: 'witness.k6-totals',
       area: 'witness',
       subject: 'run',
       metric: 'series totals equal k6 summaries',
-      status: t.interrupted ? 'skip' : 'fail',
-      measured: null,
-      limit: `${t.load!.shards} shard summaries`,
-      message: `no k6 --summary-export was recorded (expected ${t.load!.shards} shards) at ${atLabel(zero, t.endedAt)}`,
+      status: t.interrupted ? 'incomplete' : 'fail',
+      measured: `${sums.length} of ${shards} summaries`,
+      limit: `${shards} shard summaries`,
+      message: `k6 --summary-export missing for shard(s) ${missing.join(', ')} (${sums.length} of ${shards} recorded, at ${atLabel(zero, t.endedAt)}): the series totals have no witness`,
     };
   }
   const fields = ['requests', 'failedRequests', 'checksPassed', 'checksFailed', 'wsSessions', 'droppedIterations', 'grpcRequests'] as const;

@@ -118,14 +118,17 @@ describe('drainScore on drain=none', () => {
     expect(w.message).toContain("pod dropped 6 WS sessions, clients saw 4 1006 closes; 2 dropped sessions are missing from the harness's series");
   });
 
-  it('falls back to the last /metrics scrape when there is no exit line', () => {
+  it('falls back to the last /metrics scrape, which cannot witness the cut at exit', () => {
     const t2 = readFixture('bad-drain');
     t2.kube = t2.kube.filter((r) => !(r.kind === 'workloadLog' && r.pod === C));
     t2.kube.push({ kind: 'workloadCounters', at: t.loadStartedAt! + 53_000, namespace: 'x', pod: C, workload: 'aenebris', counters: { standin_requests_cut_total: 0, standin_ws_open: 4 } });
     const c = drainScore(t2).score.pods[2]!;
     expect(c.witness).toMatchObject({ source: 'metrics', cutOff: 0, wsOpenAtExit: 4 });
-    expect(c.witnessAgrees).toBe(true);
-    expect(c.witnessNote).toContain('11 failures not witnessed by the pod');
+    // The scrape predates the exit: it must not be counted as agreeing on what the exit cut.
+    expect(c.witnessAgrees).toBeNull();
+    expect(c.witnessNote).toContain('only a /metrics scrape taken before its exit');
+    const w = drainScore(t2).checks.find((x) => x.id === `witness.drain/${C}`)!;
+    expect(w.status).toBe('incomplete');
   });
 });
 
@@ -153,12 +156,20 @@ describe('drainScore exit judgement', () => {
     expect(c.limit).toBe('<= 3');
   });
 
-  it('skips the grace check when the exit was never observed, and the window runs to the run end', () => {
+  it('fails the grace check when the exit was never observed although the run outlived the grace period', () => {
     const t = readFixture('clean-rollout');
     t.kube = t.kube.filter((r) => !(r.kind === 'pod' && r.pod === C && (r.transition === 'containerTerminated' || r.transition === 'deleted')));
+    // The run went on 60 s past this pod's deleting; with a 5 s grace period its exit is overdue.
+    const del = t.kube.find((r): r is PodRecord => r.kind === 'pod' && r.pod === C && r.transition === 'deleting')!;
+    del.gracePeriodS = 5;
     const { score, checks } = drainScore(t);
     expect(score.pods[2]!.window.to).toBe(t.endedAt);
-    expect(checks.find((x) => x.id === `drain.grace/${C}`)!.status).toBe('skip');
+    const grace = checks.find((x) => x.id === `drain.grace/${C}`)!;
+    expect(grace.status).toBe('fail');
+    expect(grace.message).toContain('container exit not observed before the run ended');
+    // Ended before its grace period was over: the check could not be made, so the run is incomplete.
+    t.endedAt = score.pods[2]!.deletingAt + 1000;
+    expect(drainScore(t).checks.find((x) => x.id === `drain.grace/${C}`)!.status).toBe('incomplete');
   });
 
   it('ignores pods of workloads the plan does not name, but lets them share windows', () => {

@@ -11,14 +11,10 @@ import type {
   WorkloadLogRecord,
 } from '../timeline/types.ts';
 import { FAILURE_CAUSES } from '../timeline/types.ts';
-import type { Check, ContainerExit, DrainScore, DrainWitness, PodDrain, TimeWindow } from './scorecard.ts';
+import type { Check, ContainerExit, DrainScore, DrainWitness, PodDrain, Scored, TimeWindow } from './scorecard.ts';
 import { atLabel, failuresOf, grpcFailuresOf, loadEnd, requestsOf, round2, runZero, windowLabel } from './run-clock.ts';
 
-export interface Scored<T> {
-  score: T;
-  checks: Check[];
-  notes: string[];
-}
+export type { Scored } from './scorecard.ts';
 
 /** After the container exits, clients still see the pod's effects (connection resets, stale endpoints) this long. */
 export const DRAIN_TAIL_MS = 2000;
@@ -267,9 +263,18 @@ export function drainScore(t: Timeline): Scored<DrainScore> {
  */
 function judgeWitness(p: PodDrain, pods: PodDrain[], wsLoad: boolean): void {
   const group = pods.filter((x) => x === p || p.sharedWith.includes(x.pod));
-  const withWitness = group.filter((x) => x.witness.cutOff !== null);
-  if (withWitness.length === 0) {
-    p.witnessNote = 'no exit line or /metrics scrape from the workload';
+  // Only the exit line is written after the last request: a scrape taken before the exit cannot
+  // see what the exit cut, so it must not be counted as agreeing.
+  const withWitness = group.filter((x) => x.witness.source === 'exit-log' && x.witness.cutOff !== null);
+  if (withWitness.length < group.length) {
+    const absent = group.filter((x) => !withWitness.includes(x));
+    p.witnessNote = absent
+      .map((x) =>
+        x.witness.source === 'metrics'
+          ? `${x.pod}: only a /metrics scrape taken before its exit (it cannot see the requests cut at exit)`
+          : `${x.pod}: no exit line or /metrics scrape from the workload`,
+      )
+      .join('; ');
     return;
   }
   const who = group.length > 1 ? `group ${group.map((x) => x.pod).join('+')}` : 'pod';
@@ -341,23 +346,44 @@ function drainChecks(t: Timeline, zero: EpochMs, pods: PodDrain[]): Check[] {
         });
       } else if (limits.exitWithinGrace) {
         const exitS = p.deleteToExitMs !== null ? round2(p.deleteToExitMs / 1000) : null;
+        // No exit seen: if the run went on past the grace period the pod outlived it (or its exit
+        // was lost): not a pass; if the run ended sooner, the check could not be made.
+        const graceEnd = p.deletingAt + (p.gracePeriodS ?? 0) * 1000 + GRACE_SLACK_MS;
+        const unseen = t.endedAt > graceEnd && p.gracePeriodS !== null ? 'fail' : 'incomplete';
         checks.push({
           id: `drain.grace/${p.pod}`,
           area: 'drain',
           subject: p.pod,
           metric: 'exit within grace period',
-          status: p.exitedWithinGrace === null ? 'skip' : p.exitedWithinGrace ? 'pass' : 'fail',
+          status: p.exitedWithinGrace === null ? unseen : p.exitedWithinGrace ? 'pass' : 'fail',
           measured: exitS,
           limit: p.gracePeriodS !== null ? `<= ${p.gracePeriodS}` : null,
           window: p.window,
           message:
             p.exit === null
-              ? `${who}: container exit not observed before the run ended`
+              ? `${who}: container exit not observed before the run ended at ${atLabel(zero, t.endedAt)} (grace period ${p.gracePeriodS ?? '?'} s from ${atLabel(zero, p.deletingAt)})`
               : `${who}: exited ${exitS} s after deleting with code ${p.exit.exitCode ?? '?'}${p.exit.reason ? ` (${p.exit.reason})` : ''}${exitMeaning(p.exit.exitCode, p.killed)}; grace period ${p.gracePeriodS ?? '?'} s`,
         });
       }
     }
-    if (p.witnessAgrees !== null) {
+    if (p.witnessAgrees === null) {
+      // No witness is not agreement. The stand-in always writes one, so its absence means the
+      // observers lost it; a user's image has none (until its /metrics are scraped), said as such.
+      const standin = t.plan.workloads.some((w) => (w.object.name === p.workload || w.name === p.workload) && w.image === null);
+      checks.push({
+        id: `witness.drain/${p.pod}`,
+        area: 'witness',
+        subject: p.pod,
+        metric: 'workload counters agree with attribution',
+        status: standin ? 'incomplete' : 'skip',
+        measured: null,
+        limit: 'an exit line from the workload',
+        window: p.window,
+        message: standin
+          ? `${who} in ${win}: no witness: ${p.witnessNote}; the drain attribution is unwitnessed`
+          : `${who} in ${win}: the workload's own image writes no exit line, so its drain is unwitnessed (${p.witnessNote})`,
+      });
+    } else {
       checks.push({
         id: `witness.drain/${p.pod}`,
         area: 'witness',
@@ -371,16 +397,36 @@ function drainChecks(t: Timeline, zero: EpochMs, pods: PodDrain[]): Check[] {
       });
     }
   }
-  if (limits && pods.length === 0 && t.chaos.some((m) => m.action !== 'scale')) {
+  const podAffecting = t.plan.chaos.filter((c) => c.step.action === 'pod-kill' || c.step.action === 'rollout' || c.step.action === 'node-drain');
+  // Pods a chaos action says it made go away must have been seen going: else the drain of that pod is unscored.
+  for (const m of t.chaos) {
+    for (const pod of m.pods) {
+      if (pods.some((p) => p.pod === pod)) continue;
+      checks.push({
+        id: `drain.seen/${pod}`,
+        area: 'drain',
+        subject: pod,
+        metric: "pod seen 'deleting'",
+        status: 'incomplete',
+        measured: null,
+        limit: "a 'deleting' record",
+        window: { from: m.startedAt, to: m.endedAt },
+        message: `pod ${pod} went away in chaos ${m.id} (${atLabel(zero, m.startedAt)}) but the observers never saw it deleting: its drain is unscored`,
+      });
+    }
+  }
+  if (limits && pods.length === 0 && podAffecting.length > 0) {
+    // The plan says pods go away: a run in which none did proves nothing about draining.
+    const cut = t.interrupted !== null && t.loadStartedAt !== null && podAffecting.every((c) => t.loadStartedAt! + c.atS * 1000 >= t.interrupted!.at);
     checks.push({
       id: 'drain.observed',
       area: 'drain',
       subject: 'run',
       metric: "pods seen 'deleting'",
-      status: 'fail',
+      status: cut ? 'incomplete' : 'fail',
       measured: 0,
       limit: '>= 1',
-      message: `the plan has chaos actions (${t.chaos.map((m) => m.id).join(', ')}) but no pod of ${[...scoredWorkloads(t)].join('/')} was seen 'deleting' (${atLabel(zero, t.startedAt)}–${atLabel(zero, t.endedAt).slice(1)})`,
+      message: `the plan has chaos actions that make pods go away (${podAffecting.map((c) => c.id).join(', ')}) but no pod of ${[...scoredWorkloads(t)].join('/')} was seen 'deleting' during the load (${atLabel(zero, t.startedAt)}–${atLabel(zero, t.endedAt).slice(1)})${cut ? '; the run was interrupted before them' : ''}`,
     });
   }
   return checks;

@@ -2,7 +2,7 @@
 // HPA's own SuccessfulRescale events.
 import type { EpochMs, EventRecord, HpaRecord, LoadSecond, RolloutRecord, Timeline } from '../timeline/types.ts';
 import type { Check, HpaScore, HpaStep, ReplicaChange, ScaleDown } from './scorecard.ts';
-import type { Scored } from './drain.ts';
+import type { Scored } from './scorecard.ts';
 import { atLabel, failuresOf, loadEnd, round2, runZero, windowLabel } from './run-clock.ts';
 
 /** A step has started when the achieved rate reaches this share of the new target. */
@@ -49,9 +49,10 @@ function replicaChanges(records: HpaRecord[]): { change: ReplicaChange; record: 
   return out;
 }
 
-function sloHolds(t: Timeline, s: LoadSecond): boolean {
+/** Whether a second met the SLOs; null for a second without requests, which is evidence of nothing. */
+function sloHolds(t: Timeline, s: LoadSecond): boolean | null {
   const req = s.requests + (s.grpc?.requests ?? 0);
-  if (req === 0) return false;
+  if (req === 0) return null;
   if (failuresOf(s) / req > 1 - t.plan.slos.successRatio) return false;
   const lim = t.plan.slos.latencyMs;
   if (lim?.p99 !== undefined) return s.latencyMs !== null && s.latencyMs.p99 <= lim.p99;
@@ -187,13 +188,28 @@ export function hpaReaction(t: Timeline): Scored<HpaScore | null> {
   const seconds = t.load?.seconds ?? [];
   const loadStart = t.loadStartedAt;
   if (stream && loadStart !== null) {
-    const ups = stream.stages.filter((st, i) => i > 0 && st.toTarget > stream.stages[i - 1]!.toTarget);
+    // A step is a stage whose target rises above the previous stage's; it steps from that target.
+    const ups = stream.stages.flatMap((st, i) => (i > 0 && st.toTarget > stream.stages[i - 1]!.toTarget ? [{ st, from: stream.stages[i - 1]!.toTarget }] : []));
     for (let i = 0; i < ups.length; i++) {
-      const st = ups[i]!;
+      const { st, from: stepFrom } = ups[i]!;
       const plannedStartAt = loadStart + st.startS * 1000;
       const next = ups[i + 1];
-      const windowEnd = Math.min(next ? loadStart + next.startS * 1000 : Number.POSITIVE_INFINITY, loadEnd(t));
-      if (plannedStartAt >= loadEnd(t)) continue; // interrupted before this step
+      const windowEnd = Math.min(next ? loadStart + next.st.startS * 1000 : Number.POSITIVE_INFINITY, loadEnd(t));
+      if (plannedStartAt >= loadEnd(t)) {
+        // No series for this step: nothing says whether the HPA reacted. Never a pass.
+        checks.push({
+          id: `hpa.reaction/${st.name}`,
+          area: 'hpa',
+          subject: `step ${st.name}`,
+          metric: 'step start → first desired increase (s)',
+          status: t.interrupted ? 'incomplete' : 'fail',
+          measured: null,
+          limit: `<= ${h.maxReactionS}`,
+          window: { from: plannedStartAt, to: loadStart + st.endS * 1000 },
+          message: `step ${st.name} (${stepFrom} → ${st.toTarget} req/s) was planned at ${atLabel(zero, plannedStartAt)} but the load series ended at ${atLabel(zero, loadEnd(t))}${t.interrupted ? ` (run interrupted: ${t.interrupted.reason})` : ' with no interruption recorded'}`,
+        });
+        continue;
+      }
       const inStep = seconds.filter((s) => s.at >= plannedStartAt && s.at < windowEnd);
       const reached = inStep.find((s) => stream.rate(s) >= STEP_REACHED * st.toTarget);
       const stepStartAt = reached?.at ?? plannedStartAt;
@@ -206,20 +222,24 @@ export function hpaReaction(t: Timeline): Scored<HpaScore | null> {
       const peakAt = peak !== null ? inWindow.find((r) => r.desiredReplicas === peak)!.at : null;
       const peakReady = peak !== null && peakAt !== null ? rollouts.find((r) => r.at >= peakAt && r.ready >= peak) : undefined;
       const needed = Math.ceil(st.toTarget / h.perPodRate);
-      const fromStart = seconds.filter((s) => s.at >= stepStartAt && s.at < windowEnd);
-      // "Hold again" is measured after the first broken second; a step that never broke holds from its start.
-      const firstBreak = fromStart.findIndex((s) => !sloHolds(t, s));
+      // Only seconds with requests are evidence; "hold again" is searched from the first broken
+      // second (a step that never broke holds from its start).
+      const fromStart = seconds
+        .filter((s) => s.at >= stepStartAt && s.at < windowEnd)
+        .map((s) => ({ at: s.at, holds: sloHolds(t, s) }))
+        .filter((x): x is { at: EpochMs; holds: boolean } => x.holds !== null);
+      const firstBreak = fromStart.findIndex((x) => !x.holds);
       const broken = firstBreak >= 0;
       let heldAt: EpochMs | null = null;
       for (let k = Math.max(0, firstBreak); k + SUSTAINED_S <= fromStart.length; k++) {
-        if (fromStart.slice(k, k + SUSTAINED_S).every((s) => sloHolds(t, s))) {
+        if (fromStart.slice(k, k + SUSTAINED_S).every((x) => x.holds)) {
           heldAt = fromStart[k]!.at;
           break;
         }
       }
       const step: HpaStep = {
         stage: st.name,
-        fromTarget: st.fromTarget,
+        fromTarget: stepFrom,
         toTarget: st.toTarget,
         plannedStartAt,
         stepStartAt,

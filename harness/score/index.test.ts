@@ -27,14 +27,14 @@ describe('scoreTimeline verdicts', () => {
     const c = scoreTimeline(readFixture('hpa-spike'));
     expect(c.verdict).toBe('pass');
     expect(c.hpa!.steps[0]!.reactionS).toBe(17.2);
-    expect(c.notes.some((n) => n.includes('dropped'))).toBe(true);
+    expect(c.checks.find((x) => x.id === 'plan.dropped')!.status).toBe('pass');
   });
 
   it('marks an interrupted run incomplete (exit 3) with partial scores', () => {
     const c = scoreTimeline(readFixture('interrupted'));
     expect(c.verdict).toBe('incomplete');
     expect(exitCodeFor(c)).toBe(3);
-    expect(c.reasons.at(-1)).toBe('run interrupted at t+40.3s: SIGINT (Ctrl-C) during load; scores are partial');
+    expect(c.reasons[0]).toBe('run interrupted at t+40.3s: SIGINT (Ctrl-C) during load; scores are partial');
     expect(c.budget!.requests).toBeGreaterThan(0);
     expect(c.drain!.pods).toEqual([]);
   });

@@ -1,6 +1,7 @@
 // scoreTimeline: the pure function from one run's timeline to its scorecard and verdict.
 import type { Timeline } from '../timeline/types.ts';
 import { TIMELINE_SCHEMA } from '../timeline/types.ts';
+import { planAdherence } from './adherence.ts';
 import { errorBudget } from './budget.ts';
 import { drainScore } from './drain.ts';
 import { hpaReaction } from './hpa.ts';
@@ -13,6 +14,7 @@ export { drainScore } from './drain.ts';
 export { hpaReaction } from './hpa.ts';
 export { errorBudget, burnWindows } from './budget.ts';
 export { latencySlos, quantileUpperBound } from './latency.ts';
+export { planAdherence, plannedFloor, profileAt } from './adherence.ts';
 export { exitCodeFor, verdictOf } from './verdict.ts';
 
 export function scoreTimeline(t: Timeline): Scorecard {
@@ -23,12 +25,10 @@ export function scoreTimeline(t: Timeline): Scorecard {
   const hpa = hpaReaction(t);
   const budget = errorBudget(t, drain.score);
   const latency = latencySlos(t);
-  const checks = [...runChecks(t), ...drain.checks, ...hpa.checks, ...budget.checks, ...latency.checks];
+  const adherence = planAdherence(t);
+  const checks = [...runChecks(t), ...adherence.checks, ...drain.checks, ...hpa.checks, ...budget.checks, ...latency.checks];
   const { verdict, exitCode, reasons } = verdictOf(t, checks);
-  const notes = [...drain.notes, ...hpa.notes, ...budget.notes, ...latency.notes];
-  if (t.load && t.load.totals.droppedIterations > 0) {
-    notes.push(`k6 dropped ${t.load.totals.droppedIterations} iterations (out of VUs): the offered load was below plan.`);
-  }
+  const notes = [...adherence.notes, ...drain.notes, ...hpa.notes, ...budget.notes, ...latency.notes];
   return {
     schema: SCORECARD_SCHEMA,
     runId: t.runId,
@@ -49,6 +49,7 @@ export function scoreTimeline(t: Timeline): Scorecard {
     hpa: hpa.score,
     budget: budget.score,
     latency: latency.score,
+    adherence: adherence.score,
     notes,
   };
 }

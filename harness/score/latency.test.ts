@@ -52,7 +52,7 @@ describe('latencySlos', () => {
     expect(roll.p95WeightedMs).toBeLessThan(roll.p95BoundMs!);
     const failed = checks.filter((c) => c.status === 'fail');
     expect(failed.map((c) => c.id)).toEqual(['latency.p95/stage:steady', 'latency.p95/chaos:rollout-aenebris@48s']);
-    expect(failed[1]!.message).toBe(`phase chaos:rollout-aenebris@48s t+48.0s–+120.0s: p95 ≤ ${roll.p95BoundMs} ms (upper bound; worst second ${roll.p95MaxMs} ms, weighted ${roll.p95WeightedMs} ms); limit 15 ms`);
+    expect(failed[1]!.message).toBe(`HTTP p95 in phase chaos:rollout-aenebris@48s t+48.0s–+120.0s: ≤ ${roll.p95BoundMs} ms (upper bound; worst second ${roll.p95MaxMs} ms, weighted ${roll.p95WeightedMs} ms); limit 15 ms`);
     expect(checks).toHaveLength(4); // p95 for each of the four phases
   });
 

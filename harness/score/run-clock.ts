@@ -47,8 +47,24 @@ export function round2(n: number): number {
   return Math.round(n * 100) / 100;
 }
 
-/** End of the load series (exclusive), or the run's end. */
-export function loadEnd(t: Timeline): EpochMs {
+/** End of the recorded series (exclusive), or the run's end when there is none. */
+export function seriesEnd(t: Timeline): EpochMs {
   const last = t.load?.seconds.at(-1);
   return last ? last.at + 1000 : t.endedAt;
+}
+
+/** Where the planned load ends; null when load never started. */
+export function plannedEnd(t: Timeline): EpochMs | null {
+  return t.loadStartedAt === null ? null : t.loadStartedAt + t.plan.durationS * 1000;
+}
+
+/**
+ * End of the load that counts (exclusive): the planned end, or the series' end when it stopped
+ * sooner. Seconds after the planned end (k6 closing its WebSocket sessions, no requests) are
+ * evidence of nothing, so no window reaches past it.
+ */
+export function loadEnd(t: Timeline): EpochMs {
+  const planned = plannedEnd(t);
+  const end = seriesEnd(t);
+  return planned === null ? end : Math.min(planned, end);
 }

@@ -1,6 +1,7 @@
 // The Scorecard: everything the scorers conclude from one timeline. Versioned like the timeline:
 // add optional fields freely, bump SCORECARD_SCHEMA when a field changes meaning. report.json
 // embeds it; `report compare` reads it back, so keep names stable.
+import type { AdherenceRules } from '../plan/types.ts';
 import type { EpochMs } from '../timeline/types.ts';
 
 export const SCORECARD_SCHEMA = 'scorecard/v1' as const;
@@ -8,7 +9,14 @@ export const SCORECARD_SCHEMA = 'scorecard/v1' as const;
 export type Verdict = 'pass' | 'fail' | 'incomplete';
 
 /** Which scorer produced a check; 'witness' checks compare a harness number with an independent one. */
-export type CheckArea = 'drain' | 'hpa' | 'budget' | 'latency' | 'witness' | 'run';
+export type CheckArea = 'plan' | 'drain' | 'hpa' | 'budget' | 'latency' | 'slo' | 'witness' | 'run';
+
+/**
+ * pass; fail (the workload or the run broke a rule); incomplete (the input the check needs is
+ * missing, e.g. a pod's exit was never observed or the run stopped before a planned step: the
+ * run proves nothing either way, exit 3); skip (the scenario does not ask for this check).
+ */
+export type CheckStatus = 'pass' | 'fail' | 'incomplete' | 'skip';
 
 export interface TimeWindow {
   from: EpochMs;
@@ -24,13 +32,42 @@ export interface Check {
   subject: string;
   /** Short name of the measured quantity, e.g. "excess failed requests". */
   metric: string;
-  status: 'pass' | 'fail' | 'skip';
+  status: CheckStatus;
   measured: number | string | null;
   /** The limit as a comparison, e.g. "<= 5", "== 12034", ">= 1". */
   limit: string | null;
   window?: TimeWindow;
   /** One sentence a release manager can act on: which pod, which window, which number against which limit. */
   message: string;
+}
+
+/** What a scorer returns: its score, its gradeable checks, and the approximations it relied on. */
+export interface Scored<T> {
+  score: T;
+  checks: Check[];
+  notes: string[];
+}
+
+// ---------------------------------------------------------------- plan adherence
+
+export type StreamKind = 'http' | 'ws' | 'grpc';
+
+export interface StageAdherence {
+  stream: StreamKind;
+  stage: string;
+  window: { from: EpochMs; to: EpochMs };
+  seconds: number;
+  planned: number;
+  achieved: number;
+  share: number | null;
+}
+
+export interface AdherenceScore {
+  rules: AdherenceRules;
+  rulesSource: 'plan' | 'default (timeline predates plan.adherence)';
+  stages: StageAdherence[];
+  droppedShare: number | null;
+  lastLoadedS: number | null;
 }
 
 // ---------------------------------------------------------------- drain
@@ -268,6 +305,8 @@ export interface Scorecard {
   hpa: HpaScore | null;
   budget: BudgetScore | null;
   latency: LatencyScore | null;
+  /** Was the plan carried out (rates, duration, chaos, shards)? Optional: absent in older report.json files. */
+  adherence?: AdherenceScore | null;
   /** Approximations and attributions the numbers rely on, stated once. */
   notes: string[];
 }

@@ -53,12 +53,19 @@ export function runChecks(t: Timeline): Check[] {
   return checks;
 }
 
+/**
+ * pass: every check passed or was not asked for. incomplete (exit 3): the run was interrupted, a
+ * step failed, or a check's input is missing with nothing failed outright; the run proves nothing
+ * either way. fail (exit 1): a check failed on a complete run. Missing data is never a pass.
+ */
 export function verdictOf(t: Timeline, checks: Check[]): { verdict: Verdict; exitCode: 0 | 1 | 3; reasons: string[] } {
   const runFailed = checks.filter((c) => c.area === 'run' && c.status === 'fail');
   const failed = checks.filter((c) => c.area !== 'run' && c.status === 'fail');
-  const reasons = [...failed.map((c) => c.message), ...runFailed.map((c) => c.message)];
+  const incomplete = checks.filter((c) => c.status === 'incomplete');
+  const reasons = [...runFailed, ...failed, ...incomplete].map((c) => (c.status === 'incomplete' ? `incomplete: ${c.message}` : c.message));
   if (runFailed.length > 0 || t.interrupted) return { verdict: 'incomplete', exitCode: EXIT.infrastructure, reasons };
   if (failed.length > 0) return { verdict: 'fail', exitCode: EXIT.verdictFailed, reasons };
+  if (incomplete.length > 0) return { verdict: 'incomplete', exitCode: EXIT.infrastructure, reasons };
   return { verdict: 'pass', exitCode: EXIT.pass, reasons };
 }
 

@@ -109,7 +109,7 @@ export interface LoadTotals {
 
 // ---------------------------------------------------------------- chaos
 
-export type ChaosActionKind = 'pod-kill' | 'rollout' | 'scale' | 'node-drain';
+export type ChaosActionKind = 'pod-kill' | 'rollout' | 'scale' | 'node-drain' | 'node-fail' | 'network-fault';
 
 export interface ChaosMark {
   /** Id from the plan (e.g. "rollout@60s"). */
@@ -127,6 +127,34 @@ export interface ChaosMark {
   refusedEvictions?: { pod: string; at: EpochMs; message: string }[];
   /** What the API answered, briefly. */
   detail: string;
+  /** For faults with a window (node-fail, network-fault): when the fault held and who undid it. */
+  fault?: FaultWindow;
+  /** For node-fail: the node's Ready condition and taints as the harness polled them (changes only). */
+  nodeStates?: NodeStateRecord[];
+}
+
+export interface FaultWindow {
+  /** e.g. "pause node kch-worker2", "latency 200±0 ms toward object-store on 3 pods". */
+  what: string;
+  /** Pods whose network changed (network-fault) or that were on the lost node (node-fail). */
+  pods: string[];
+  /** Nodes touched (the failed node; the nodes of the faulted pods). */
+  nodes: string[];
+  /** When the fault took effect; null when it never did (then `detail` says why). */
+  appliedAt: EpochMs | null;
+  /** When the harness undid it; null when it could not (the dead-man's switch then does). */
+  undoneAt: EpochMs | null;
+  /** When the dead-man's switch, armed where the fault lives, undoes it even if the harness died. */
+  deadManAt: EpochMs;
+}
+
+export interface NodeStateRecord {
+  at: EpochMs;
+  node: string;
+  /** The node's Ready condition status: 'True', 'False', 'Unknown'. */
+  ready: string;
+  /** Taint keys with their effect, e.g. "node.kubernetes.io/unreachable:NoExecute". */
+  taints: string[];
 }
 
 // ---------------------------------------------------------------- kube observations
@@ -244,6 +272,18 @@ export interface WorkloadCountersRecord extends RecordBase {
 export interface Witnesses {
   /** k6's own end-of-test summary per shard (from --summary-export), reduced to totals. */
   k6Summaries: K6ShardSummary[];
+  /** How each k6 shard process ended (added after timeline/v1 first shipped: absent in older timelines). */
+  k6Exits?: K6ShardExit[];
+}
+
+export interface K6ShardExit {
+  shard: number;
+  /** Process exit code; null when it died of a signal or never started. */
+  code: number | null;
+  signal: string | null;
+  /** Why it could not run or was stopped (spawn error, stopped by the harness on abort). */
+  error?: string;
+  logFile?: string;
 }
 
 export interface K6ShardSummary {
