@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { choiceFlag, durationFlag, flagsEatenByNpm, numberFlag, parseFlags, type FlagSpecs } from './args.ts';
+import { choiceFlag, durationFlag, flagsTakenByNpm, npmTookStringFlags, numberFlag, parseFlags, type FlagSpecs } from './args.ts';
 import { UsageError } from './usage.ts';
 
 const SPECS = {
@@ -43,8 +43,31 @@ describe('flag values', () => {
     expect(() => choiceFlag('provider', 'local', ['kind', 'existing'])).toThrow("unknown --provider 'local'; valid: kind, existing");
   });
 
-  it('spots flags npm swallowed (no `--`) only when run by npm', () => {
-    expect(flagsEatenByNpm(SPECS, { npm_lifecycle_event: 'scenario', npm_config_keep_cluster: 'true', npm_config_scale: 'true' })).toEqual(['scale', 'keep-cluster']);
-    expect(flagsEatenByNpm(SPECS, { npm_config_scale: 'true' })).toEqual([]);
+  // The environments below are what npm 11.19 sets for `npm run scenario x <flags>` (no `--`), as seen here.
+  it('reads back the boolean flags npm took, and names the string flags whose value it separated', () => {
+    const npm = { npm_lifecycle_event: 'scenario' };
+    expect(flagsTakenByNpm(SPECS, { ...npm, npm_config_keep_cluster: 'true', npm_config_scale: 'true' })).toEqual({ booleans: ['keep-cluster'], strings: ['scale'] });
+    // `--plan` arrives as npm's shorthands -p -l -a.
+    expect(flagsTakenByNpm(SPECS, { ...npm, npm_config_parseable: 'true', npm_config_long: 'true', npm_config_all: 'true' })).toEqual({ booleans: ['plan'], strings: [] });
+    expect(flagsTakenByNpm(SPECS, { ...npm, npm_config_plan: 'true' })).toEqual({ booleans: ['plan'], strings: [] });
+    // `--no-plan` leaves an empty value: not a flag given.
+    expect(flagsTakenByNpm(SPECS, { ...npm, npm_config_plan: '' })).toEqual({ booleans: [], strings: [] });
+  });
+
+  it('takes npm_config_json as --json only beside --plan or --list (json is also npm\'s own config)', () => {
+    const specs = { ...SPECS, json: { type: 'boolean', help: 'j' } } satisfies FlagSpecs;
+    expect(flagsTakenByNpm(specs, { npm_lifecycle_event: 'scenario', npm_config_json: 'true' })).toEqual({ booleans: [], strings: [] });
+    expect(flagsTakenByNpm(specs, { npm_lifecycle_event: 'scenario', npm_config_json: 'true', npm_config_plan: 'true' })).toEqual({ booleans: ['plan', 'json'], strings: [] });
+  });
+
+  it('reads nothing outside npm run', () => {
+    expect(flagsTakenByNpm(SPECS, { npm_config_scale: 'true', npm_config_plan: 'true' })).toEqual({ booleans: [], strings: [] });
+  });
+
+  it('shows the form with `--` for string flags', () => {
+    expect(npmTookStringFlags('scenario', ['scale'], ['proxy-rollout', '0.5'])).toBe(
+      "npm took --scale for its own config (flags before `--` are npm's) and passed the value on as an argument (got proxy-rollout 0.5); " +
+        "put the harness's flags after `--`: npm run scenario proxy-rollout -- --scale <value>",
+    );
   });
 });

@@ -85,13 +85,40 @@ export function choiceFlag<T extends string>(flag: string, raw: string, valid: r
 }
 
 /**
- * `npm run scenario x --plan` (without `--`) makes npm swallow --plan as its own config and pass
- * it on only as npm_config_plan. Name such flags so the user can add the `--`.
+ * What npm did with the harness's flags given before `--` (`npm run scenario x --plan`): it took
+ * them as its own config, passed them on only as npm_config_<flag> in the environment, and left
+ * a string flag's value behind as a positional (`--scale 0.5` arrives as "0.5", npm_config_scale=true).
+ * npm 11 even reads `--plan` as the shorthands -p -l -a (parseable, long, all).
+ * - `booleans`: harness boolean flags npm took; the CLI reads them back (nothing was lost).
+ * - `strings`: harness string flags npm took; their values are lost, so the CLI names them in a
+ *   usage error that shows the form with `--`.
+ * Only under `npm run` (npm_lifecycle_event set); an .npmrc's own settings are not ours.
  */
-export function flagsEatenByNpm(specs: FlagSpecs, env: NodeJS.ProcessEnv = process.env): string[] {
-  if (!env.npm_lifecycle_event) return [];
-  return Object.keys(specs).filter((k) => env[`npm_config_${k.replace(/-/g, '_')}`] !== undefined && !NPM_OWN.has(k));
+export function flagsTakenByNpm(specs: FlagSpecs, env: NodeJS.ProcessEnv = process.env): { booleans: string[]; strings: string[] } {
+  const none = { booleans: [], strings: [] };
+  if (!env.npm_lifecycle_event) return none;
+  const set = (k: string) => env[`npm_config_${k.replace(/-/g, '_')}`];
+  const taken = Object.keys(specs).filter((k) => !NPM_OWN.has(k) && set(k) !== undefined && set(k) !== '');
+  if ('plan' in specs && !taken.includes('plan') && NPM_PLAN_SHORTHANDS.every((k) => set(k) === 'true')) taken.push('plan');
+  // --json is npm's own config too: ours only beside a flag it modifies.
+  if ('json' in specs && set('json') === 'true' && (taken.includes('plan') || taken.includes('list'))) taken.push('json');
+  return {
+    booleans: taken.filter((k) => specs[k]!.type === 'boolean'),
+    strings: taken.filter((k) => specs[k]!.type === 'string'),
+  };
 }
 
-/** npm's own configs that a user may have set on purpose (.npmrc); never flagged. */
-const NPM_OWN = new Set(['json', 'help', 'name', 'out']);
+/** npm's own configs that a user may have set on purpose (.npmrc); never read as the harness's. */
+const NPM_OWN = new Set(['json', 'help']);
+/** npm 11 parses `--plan` as -p -l -a: parseable, long, all. */
+const NPM_PLAN_SHORTHANDS = ['parseable', 'long', 'all'];
+
+/** The usage error for string flags npm took: the right form, with `--`, and where the value went. */
+export function npmTookStringFlags(command: string, strings: string[], positionals: readonly string[]): string {
+  const flags = strings.map((f) => `--${f} <value>`).join(' ');
+  const first = positionals[0];
+  return (
+    `npm took ${strings.map((f) => `--${f}`).join(', ')} for its own config (flags before \`--\` are npm's) and passed the value on as an argument` +
+    `${positionals.length > 1 ? ` (got ${positionals.join(' ')})` : ''}; put the harness's flags after \`--\`: npm run ${command}${first ? ` ${first}` : ''} -- ${flags}`
+  );
+}

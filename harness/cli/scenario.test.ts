@@ -8,12 +8,16 @@ import { fileURLToPath } from 'node:url';
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
 function cli(...args: string[]): { code: number | null; stdout: string; stderr: string } {
+  // Not run through npm: no npm_config_* flags to mistake for swallowed ones.
+  return cliWithEnv({ npm_lifecycle_event: '' }, ...args);
+}
+
+function cliWithEnv(env: NodeJS.ProcessEnv, ...args: string[]): { code: number | null; stdout: string; stderr: string } {
   const r = spawnSync('npx', ['tsx', 'harness/cli/scenario.ts', ...args], {
     cwd: ROOT,
     encoding: 'utf8',
     timeout: 30_000,
-    // Not run through npm: no npm_config_* flags to mistake for swallowed ones.
-    env: { ...process.env, npm_lifecycle_event: '' },
+    env: { ...process.env, ...env },
   });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
@@ -104,5 +108,26 @@ describe('npm run scenario', { timeout: 60_000 }, () => {
       expect(r.stdout).toContain(flag);
     }
     expect(r.stdout).toContain('npm run scenario <name> -- --plan');
+  });
+});
+
+// What npm 11 hands the CLI for `npm run scenario <args>` without `--` (seen here with npm 11.19).
+describe('npm run scenario without `--`', { timeout: 60_000 }, () => {
+  const npm = { npm_lifecycle_event: 'scenario' };
+  it('`npm run scenario proxy-rollout --plan` prints the plan (npm passed --plan as -p -l -a)', () => {
+    const r = cliWithEnv({ ...npm, npm_config_parseable: 'true', npm_config_long: 'true', npm_config_all: 'true' }, 'proxy-rollout');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('proxy-rollout');
+    expect(r.stderr).toContain('note: npm took --plan');
+  });
+  it('`npm run scenario proxy-rollout --plan --json` prints the plan as JSON', () => {
+    const r = cliWithEnv({ ...npm, npm_config_plan: 'true', npm_config_json: 'true' }, 'proxy-rollout');
+    expect(r.code).toBe(0);
+    expect((JSON.parse(r.stdout) as { scenario: string }).scenario).toBe('proxy-rollout');
+  });
+  it('`npm run scenario proxy-rollout --scale 0.5` fails (exit 2) showing the form with `--`', () => {
+    const r = cliWithEnv({ ...npm, npm_config_scale: 'true' }, 'proxy-rollout', '0.5');
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('npm run scenario proxy-rollout -- --scale <value>');
   });
 });

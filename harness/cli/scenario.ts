@@ -3,7 +3,8 @@
 //   npm run scenario proxy-rollout -- --plan [--json]
 //   npm run scenario proxy-rollout [-- --scale 0.01 --set proxy.drain=none]
 //   npm run scenario -- --suite nightly
-// Flags go after `--`: without it npm takes them for its own and the harness never sees them.
+// Flags go after `--`: without it npm takes them for its own config. Boolean flags are read back
+// from npm_config_*; a string flag (whose value npm separated from it) is a usage error showing the form with `--`.
 import { availableParallelism } from 'node:os';
 import { pathToFileURL } from 'node:url';
 import type { Scenario } from '../../scenarios/model.ts';
@@ -13,7 +14,7 @@ import { formatPlan, table } from '../plan/format.ts';
 import { resolvePlan, type ResolveOptions } from '../plan/resolve.ts';
 import type { Plan, ProviderName } from '../plan/types.ts';
 import type { RunOptions } from '../run/run.ts';
-import { choiceFlag, durationFlag, flagsEatenByNpm, helpText, numberFlag, parseFlags, type FlagSpecs } from './args.ts';
+import { choiceFlag, durationFlag, flagsTakenByNpm, helpText, npmTookStringFlags, numberFlag, parseFlags, type FlagSpecs } from './args.ts';
 import { EXIT, UsageError, runCli, unknownChoice } from './usage.ts';
 
 export const PROVIDERS: readonly ProviderName[] = ['kind', 'existing'];
@@ -41,7 +42,8 @@ const USAGE = `usage: npm run scenario -- --list
        npm run scenario <name> [-- <flags>]
        npm run scenario -- --suite nightly|pre-release [<flags>]
 
-Flags go after \`--\` (npm keeps flags before it for itself).
+Flags go after \`--\`: npm takes flags before it for itself. The harness reads back
+boolean ones (--plan, --json, --list, --keep-cluster); a flag with a value is refused with the right form.
 Exit codes: 0 pass, 1 verdict failed, 2 usage, 3 infrastructure.`;
 
 export interface Detected {
@@ -70,11 +72,15 @@ function listing(catalogue: Map<string, Scenario>): string {
   return `${table(['scenario', 'system', 'workloads', 'purpose'], rows)}\n\nsuites\n${suites}\n`;
 }
 
-export async function main(argv: readonly string[]): Promise<number> {
-  const { values: v, positionals } = parseFlags(argv, SCENARIO_FLAGS);
-  const eaten = flagsEatenByNpm(SCENARIO_FLAGS);
-  if (eaten.length > 0) {
-    throw new UsageError(`npm took ${eaten.map((f) => `--${f}`).join(', ')} for itself; put flags after \`--\`: npm run scenario <name> -- --${eaten[0]}`);
+export async function main(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
+  // `npm run scenario x --plan` (no `--`): npm keeps the flag as npm_config_plan. A boolean is read
+  // back from there; a string flag's value is lost among the arguments, so that is a usage error.
+  const taken = flagsTakenByNpm(SCENARIO_FLAGS, env);
+  const first = parseFlags(argv, SCENARIO_FLAGS);
+  if (taken.strings.length > 0) throw new UsageError(npmTookStringFlags('scenario', taken.strings, first.positionals));
+  const { values: v, positionals } = taken.booleans.length > 0 ? parseFlags([...argv, ...taken.booleans.map((f) => `--${f}`)], SCENARIO_FLAGS) : first;
+  if (taken.booleans.length > 0) {
+    process.stderr.write(`note: npm took ${taken.booleans.map((f) => `--${f}`).join(' ')} (before \`--\`) for itself; read back from npm_config_*. The form that always works: npm run scenario <name> -- --${taken.booleans[0]}\n`);
   }
   if (v.help) {
     process.stdout.write(helpText(USAGE, SCENARIO_FLAGS));
