@@ -3,7 +3,7 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Plan } from '../plan/types.ts';
-import type { K6ShardSummary, LoadSeries } from '../timeline/types.ts';
+import type { K6ShardExit, K6ShardSummary, LoadSeries } from '../timeline/types.ts';
 import { ensureK6 } from '../tools/k6.ts';
 import { startPrometheus, type RunningPrometheus } from '../tools/prometheus.ts';
 import { stagesDurationS, type LoadShape } from '../../scenarios/k6/shape.ts';
@@ -12,6 +12,7 @@ import { executionSegments } from './segments.ts';
 import { buildLoadSeries, seriesQueries, type SeriesQueryName } from './series.ts';
 import { planToShape, type LoadTargets } from './shape.ts';
 import { resume, startShard, waitPaused, type ShardProcess } from './shard.ts';
+import type { ExecResult } from '../tools/exec.ts';
 import { readShardSummary } from './summary.ts';
 import type { PromSample } from '../tools/prometheus.ts';
 
@@ -40,6 +41,10 @@ export interface RunLoadOptions {
 export interface RunLoadResult {
   series: LoadSeries | null;
   summaries: K6ShardSummary[];
+  /** How each shard's k6 ended (the timeline keeps it: a shard that failed fails the load step). */
+  exits: K6ShardExit[];
+  /** Shards that exited non-zero or left no summary, one sentence each; empty when all is well. */
+  shardProblems: string[];
   loadStartedAt: number | null;
   /** Whole-run HTTP latency quantiles (ms) from the cumulative native histogram; null without requests. */
   runLatencyMs: { p50: number; p95: number; p99: number } | null;
@@ -91,7 +96,10 @@ export async function runLoad(opts: RunLoadOptions): Promise<RunLoadResult> {
     } catch (err) {
       stopAll();
       await Promise.all(running.map((s) => s.done));
-      if (opts.signal?.aborted) return { series: null, summaries: collectSummaries(running, progress), loadStartedAt: null, runLatencyMs: null };
+      if (opts.signal?.aborted) {
+        const results = await Promise.all(running.map((s) => s.done));
+        return { series: null, summaries: collectSummaries(running, progress), exits: shardExits(running, results), shardProblems: [], loadStartedAt: null, runLatencyMs: null };
+      }
       throw err;
     }
     opts.onStarted?.(loadStartedAt);
@@ -99,10 +107,7 @@ export async function runLoad(opts: RunLoadOptions): Promise<RunLoadResult> {
     ticker = reportProgress(prom, opts.runId, loadStartedAt, endS, progress, opts.progressEveryS ?? 5);
     const results = await Promise.all(running.map((s) => s.done));
     clearInterval(ticker);
-    results.forEach((r, i) => {
-      if (r instanceof Error) progress(`load: shard ${i} failed: ${r.message}`);
-      else if (r.code !== 0) progress(`load: shard ${i} exited ${r.code ?? r.signal} (log: ${running[i]!.logFile})`);
-    });
+    const exits = shardExits(running, results);
     const endedAt = Math.max(...running.map((s) => s.exitedAt() ?? Date.now()));
     // A failed readback must not lose the witnesses: report it and return what k6 wrote.
     const series = await readLoadSeries(prom, {
@@ -118,7 +123,11 @@ export async function runLoad(opts: RunLoadOptions): Promise<RunLoadResult> {
       return null;
     });
     const runLatencyMs = series ? await readRunLatency(prom, opts.runId, endedAt).catch(() => null) : null;
-    return { series, summaries: collectSummaries(running, progress), loadStartedAt, runLatencyMs };
+    const summaries = collectSummaries(running, progress);
+    // A shard stopped by the abort is the interruption's doing, not a shard failure.
+    const shardProblems = opts.signal?.aborted ? [] : shardProblemsOf(exits, summaries, shards);
+    for (const p of shardProblems) progress(`load: ${p}`);
+    return { series, summaries, exits, shardProblems, loadStartedAt, runLatencyMs };
   } finally {
     if (ticker) clearInterval(ticker);
     opts.signal?.removeEventListener('abort', onAbort);
@@ -127,6 +136,30 @@ export async function runLoad(opts: RunLoadOptions): Promise<RunLoadResult> {
     await opts.observePrometheus?.beforeStop(prom, loadStartedAt).catch((e: unknown) => progress(`load: observer failed: ${String(e)}`));
     await prom.stop();
   }
+}
+
+function shardExits(shards: ShardProcess[], results: (ExecResult | Error)[]): K6ShardExit[] {
+  return shards.map((s, i) => {
+    const r = results[i]!;
+    return r instanceof Error
+      ? { shard: s.index, code: null, signal: null, error: r.message, logFile: s.logFile }
+      : { shard: s.index, code: r.code, signal: r.signal, logFile: s.logFile };
+  });
+}
+
+/** Every shard must exit 0 and leave its summary; says which did not, and how. */
+export function shardProblemsOf(exits: K6ShardExit[], summaries: K6ShardSummary[], shards: number): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < shards; i++) {
+    const e = exits.find((x) => x.shard === i);
+    const why: string[] = [];
+    if (!e) why.push('never started');
+    else if (e.error) why.push(`failed: ${e.error}`);
+    else if (e.code !== 0) why.push(e.code === 124 ? 'was stopped by its lifetime limit (exit 124)' : `exited ${e.code ?? `by signal ${e.signal}`}`);
+    if (!summaries.some((s) => s.shard === i)) why.push('left no --summary-export');
+    if (why.length) out.push(`k6 shard ${i} ${why.join(' and ')}${e?.logFile ? ` (log: ${e.logFile})` : ''}`);
+  }
+  return out;
 }
 
 function collectSummaries(shards: ShardProcess[], progress: (line: string) => void): K6ShardSummary[] {

@@ -193,11 +193,14 @@ async function execute(plan: Plan, opts: RunOptions, ctx: RunContext): Promise<v
     }).finally(() => loadFinished());
     timeline.load = result.series;
     timeline.witnesses.k6Summaries = result.summaries;
+    timeline.witnesses.k6Exits = result.exits;
     timeline.loadStartedAt = result.loadStartedAt ?? timeline.loadStartedAt;
     timeline.chaos = await chaos;
     for (const mark of timeline.chaos) {
       say(`  chaos ${mark.id}: ${mark.outcome} in ${seconds(mark.endedAt - mark.startedAt)} (${mark.pods.length} pods) ${mark.detail}`);
     }
+    // Recorded above first: a failed shard fails the step, and nothing it observed is lost.
+    if (result.shardProblems.length > 0) throw new Error(result.shardProblems.join('; '));
   });
 
   // Pods cut by late chaos may still be terminating; give the observers their exits.
