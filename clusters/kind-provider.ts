@@ -1,9 +1,9 @@
 // kind, on Docker or Podman (whichever starts privileged containers here), with a node image that
 // is pulled or built offline, a generated config, a bridge pod network where kindnetd cannot be
 // obtained, and metrics-server. Reuses a healthy cluster by name; recreates a broken one.
-import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { exec, type ExecResult } from '../harness/tools/exec.ts';
+import { exec, processOwner, TEST_SESSION_ENV, type ExecResult } from '../harness/tools/exec.ts';
 import { cacheDir } from '../harness/tools/cache.ts';
 import type { ClusterOptions, ClusterProvider, ClusterStatus, ProgressSink, RunningCluster } from './provider.ts';
 import { seconds, stderrProgress, timedStep } from './progress.ts';
@@ -17,19 +17,12 @@ import { listNodeContainers, removeLeftovers } from './kind/node-containers.ts';
 import { applyPodNetwork, waitForPodCIDRs } from './kind/pod-network-apply.ts';
 import { installMetricsServer } from './kind/metrics-server-addon.ts';
 import { busyLoopbackPorts, waitForLoopbackPorts } from './kind/host-ports.ts';
+import { readRecord, recordPath, writeRecord, type ClusterRecord } from './kind/cluster-record.ts';
 import { buildMetricsServerImage, METRICS_SERVER_IMAGE } from '../deploy/addons/metrics-server/image.ts';
 
 export const DEFAULT_WORKERS = 2;
 /** Bound on waiting for a deleted cluster's host ports before the NodePort pre-check. */
 const PORT_RELEASE_TIMEOUT_MS = 60_000;
-
-/** What `up` created, kept beside the kubeconfig so a later `up` can tell whether it matches. */
-interface ClusterRecord {
-  workers: number;
-  nodePorts: number[];
-  nodeImage: string;
-  podNetwork: 'bridge' | 'kind-default';
-}
 
 export interface KindProviderOptions {
   /** Where the kubeconfig is written (default cacheDir('kubeconfig')/<name>.yaml). */
@@ -43,10 +36,6 @@ export class KindProvider implements ClusterProvider {
 
   kubeconfigPath(name: string): string {
     return this.options.kubeconfigPath?.(name) ?? join(cacheDir('kubeconfig'), `${name}.yaml`);
-  }
-
-  private recordPath(name: string): string {
-    return join(cacheDir('kind', name), 'cluster.json');
   }
 
   async available(): Promise<{ ok: boolean; reason: string }> {
@@ -121,7 +110,7 @@ export class KindProvider implements ClusterProvider {
 
     const existing = await this.status(name);
     if (existing.exists) {
-      const record = this.readRecord(name);
+      const record = readRecord(name);
       const mismatch = record ? this.mismatch(record, workers, nodePorts) : 'no record of how it was created';
       if (existing.healthy && !mismatch) {
         progress(`cluster '${name}' exists and is healthy (${existing.detail}): reusing it`);
@@ -151,12 +140,16 @@ export class KindProvider implements ClusterProvider {
       );
     }
     const image = await ensureNodeImage(engine, progress);
+    const testSession = process.env[TEST_SESSION_ENV] || null;
     const record: ClusterRecord = {
       workers,
       nodePorts,
       nodeImage: image.ref,
       podNetwork: image.offline ? 'bridge' : 'kind-default',
+      // written before the create, so a create killed half-way is still known as ours
+      ownership: { owner: processOwner(), ownerPid: process.pid, testSession, keep: opts.keep ?? testSession === null, createdAt: new Date().toISOString() },
     };
+    writeRecord(name, record);
     const configPath = join(cacheDir('kind', name), 'kind-config.yaml');
     writeFileSync(
       configPath,
@@ -172,7 +165,6 @@ export class KindProvider implements ClusterProvider {
           progress,
         ),
       );
-      writeFileSync(this.recordPath(name), JSON.stringify(record, null, 2));
       const running = await this.ready(engine, name, record, true, progress, image);
       progress(`cluster '${name}' ready in ${seconds(Date.now() - started)} (created)`);
       return running;
@@ -187,16 +179,6 @@ export class KindProvider implements ClusterProvider {
     if (record.workers !== workers) return `has ${record.workers} workers, ${workers} asked`;
     if (record.nodePorts.join(',') !== nodePorts.join(',')) return 'maps other NodePorts than asked';
     return null;
-  }
-
-  private readRecord(name: string): ClusterRecord | null {
-    const path = this.recordPath(name);
-    if (!existsSync(path)) return null;
-    try {
-      return JSON.parse(readFileSync(path, 'utf8')) as ClusterRecord;
-    } catch {
-      return null;
-    }
   }
 
   /** Pod network, Ready nodes, CoreDNS, metrics-server: idempotent, so it also heals a reused cluster. */
@@ -284,7 +266,7 @@ export class KindProvider implements ClusterProvider {
     const left = await removeLeftovers(engine, name);
     if (left.length) progress(`removed leftovers: ${left.join(', ')}`);
     rmSync(this.kubeconfigPath(name), { force: true });
-    rmSync(this.recordPath(name), { force: true });
+    rmSync(recordPath(name), { force: true });
     if (!known && left.length === 0) progress(`cluster '${name}': nothing to delete`);
     else progress(`cluster '${name}' deleted in ${seconds(Date.now() - started)}`);
   }

@@ -18,6 +18,11 @@ export interface ClusterOptions {
   /** Host ports (127.0.0.1) to map to the same NodePorts (kind extraPortMappings). */
   nodePorts?: number[];
   progress?: ProgressSink;
+  /**
+   * A cluster created here is meant to outlive its creator (a user's own): `npm run cleanup`
+   * never deletes it. Default: kept, unless a test session (KCH_TEST_SESSION) creates it.
+   */
+  keep?: boolean;
   /** Abort long waits (Ctrl-C). */
   signal?: AbortSignal;
 }

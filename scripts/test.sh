@@ -6,6 +6,8 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/bootstrap.sh || exit 3
 export HARNESS_CACHE="${HARNESS_CACHE:-$HOME/.cache/kube-chaos-harness}"
+# Everything the tests start (clusters, k6, Prometheus) carries this id; the safety net removes only that.
+export KCH_TEST_SESSION="${KCH_TEST_SESSION:-test-$(date +%Y%m%d-%H%M%S)-$$}"
 
 results=$(mktemp -d)
 failed_steps=()
@@ -26,7 +28,7 @@ for p in "${projects[@]}"; do
 done
 
 # Leave nothing behind: the cluster tests tear down their own clusters; this is the safety net.
-npx tsx harness/cli/cleanup.ts || true
+npx tsx harness/cli/cleanup.ts --test-session "$KCH_TEST_SESSION" || true
 
 node -e '
   const fs = require("fs"); let p = 0, f = 0;

@@ -1,13 +1,36 @@
-// npm run cleanup: the safety net after tests or a killed run. Deletes the kind clusters the
-// harness and its tests create (names starting with "kch", and "chaos-dev"), with their
-// leftover containers and volumes, and stops k6 and Prometheus processes the harness started.
-import { runCli, EXIT } from './usage.ts';
-import { providerByName, stderrProgress } from '../../clusters/index.ts';
+// npm run cleanup: the safety net after tests or a killed run. Removes only what the harness or its
+// tests made and recorded as theirs: kind clusters whose ownership record says disposable, k6 and
+// Prometheus processes carrying the harness's owner label, a run's namespaces. Never a cluster it
+// has no record of or one kept on purpose (a user's `kch`), never a process found by its name.
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { runCli, UsageError, EXIT } from './usage.ts';
+import { KindProvider, kubectl, stderrProgress } from '../../clusters/index.ts';
 import { detectEngine } from '../../clusters/engine/detect.ts';
-import { exec } from '../tools/exec.ts';
 import { CLUSTER_LABEL } from '../../clusters/kind/node-containers.ts';
+import { cleanupVerdict, readRecord, recordedClusters, type CleanupSelector } from '../../clusters/kind/cluster-record.ts';
+import { binDir } from '../tools/cache.ts';
+import { exec } from '../tools/exec.ts';
+import { listOwnedProcesses, pidAlive, selectOwned, type OwnedProcess } from '../tools/owned-processes.ts';
 
-const OURS = /^(kch|chaos-dev)/;
+const HELP = `npm run cleanup [-- --run <id>] [--test-session <id>] [--dry-run]
+
+Removes what the harness made and left behind, and nothing else:
+  kind clusters   recorded by the harness as disposable (made by a test session, or by a run
+                  that meant to delete it); never one kept on purpose ('npm run cluster -- up',
+                  --keep-cluster) or one the harness has no record of
+  processes       k6 and Prometheus carrying the harness's KCH_OWNER label (never by name)
+  namespaces      a run's namespace (label kube-chaos-harness/run=<id>) in clusters kept here
+
+  (no flag)             clusters and processes whose creator process is gone; run namespaces
+                        are listed, not deleted
+  --run <id>            only what run <id> made, and its namespaces in every recorded cluster
+  --test-session <id>   only what the test session <id> made (scripts/test.sh exports
+                        KCH_TEST_SESSION and calls this at its end)
+  --dry-run             say what would be removed, remove nothing
+  --help                this text
+`;
 
 /** Names of every kind cluster with a node container, running or not (a killed run's too). */
 async function clusterNames(engine: 'podman' | 'docker'): Promise<string[]> {
@@ -22,20 +45,93 @@ async function clusterNames(engine: 'podman' | 'docker'): Promise<string[]> {
   return r.stdout.split('\n').map((s) => s.trim()).filter(Boolean);
 }
 
-async function main(): Promise<number> {
-  const say = stderrProgress;
-  const engine = await detectEngine({ setUp: false });
-  if (engine.engine) {
-    const clusters = [...new Set((await clusterNames(engine.engine)).filter((n) => OURS.test(n)))];
-    for (const name of clusters) {
-      say(`cleanup: deleting kind cluster ${name}`);
-      await providerByName('kind').down(name, say);
+async function stopProcesses(list: OwnedProcess[], say: (l: string) => void): Promise<void> {
+  for (const p of list) {
+    say(`cleanup: stopping ${p.comm} (pid ${p.pid}, ${p.owner})`);
+    try {
+      process.kill(p.pid, 'SIGTERM');
+    } catch {
+      // already gone
     }
   }
-  // k6 shards and the run's Prometheus are started with the harness's run folders in their args.
-  for (const pattern of ['k6 run .*(testid|kube-chaos-harness)', 'prometheus .*--web.enable-remote-write-receiver']) {
-    await exec('pkill', ['-f', pattern], { timeoutMs: 10_000, nothrow: true });
+  const until = Date.now() + 5_000;
+  while (list.some((p) => pidAlive(p.pid)) && Date.now() < until) await new Promise((r) => setTimeout(r, 200));
+  for (const p of list.filter((x) => pidAlive(x.pid))) {
+    say(`cleanup: ${p.comm} (pid ${p.pid}) ignored SIGTERM for 5 s: SIGKILL`);
+    try {
+      process.kill(p.pid, 'SIGKILL');
+    } catch {
+      // gone meanwhile
+    }
   }
+}
+
+/** A run's namespaces in the clusters recorded here whose kubeconfig is still in the cache. */
+async function runNamespaces(clusters: string[], run: string | undefined, dryRun: boolean, say: (l: string) => void): Promise<void> {
+  if (!existsSync(join(binDir(), 'kubectl'))) return; // never build kubectl just to clean up
+  const kind = new KindProvider();
+  for (const name of clusters) {
+    const kubeconfigPath = kind.kubeconfigPath(name);
+    if (!existsSync(kubeconfigPath)) continue;
+    const selector = run === undefined ? 'app.kubernetes.io/managed-by=kube-chaos-harness' : `kube-chaos-harness/run=${run.slice(0, 63)}`;
+    const r = await kubectl({ kubeconfigPath }, ['get', 'namespaces', '-l', selector, '-o', 'name', '--request-timeout=5s'], { timeoutMs: 15_000, nothrow: true });
+    const found = r.code === 0 ? r.stdout.split('\n').map((l) => l.trim()).filter(Boolean) : [];
+    if (found.length === 0) continue;
+    if (run === undefined) {
+      say(`cleanup: cluster ${name} has run namespaces (${found.map((n) => n.replace('namespace/', '')).join(', ')}); remove one run's with --run <id>`);
+      continue;
+    }
+    say(`cleanup: ${dryRun ? 'would delete' : 'deleting'} ${found.join(', ')} in cluster ${name}`);
+    if (!dryRun) await kubectl({ kubeconfigPath }, ['delete', ...found, '--wait=false', '--request-timeout=10s'], { timeoutMs: 30_000, nothrow: true });
+  }
+}
+
+async function main(): Promise<number> {
+  const { values, positionals } = parseArgs({
+    allowPositionals: true,
+    options: {
+      run: { type: 'string' },
+      'test-session': { type: 'string' },
+      'dry-run': { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  if (values.help) {
+    process.stdout.write(HELP);
+    return EXIT.pass;
+  }
+  if (positionals.length) throw new UsageError(`unexpected argument '${positionals[0]}'; see npm run cleanup -- --help`);
+  for (const flag of ['run', 'test-session'] as const) {
+    const v = values[flag];
+    if (v !== undefined && !/^[A-Za-z0-9][A-Za-z0-9._:-]*$/.test(v)) throw new UsageError(`--${flag}: '${v}' is not an id (letters, digits, '.', '_', ':', '-')`);
+  }
+  const sel: CleanupSelector = { ...(values.run !== undefined ? { run: values.run } : {}), ...(values['test-session'] !== undefined ? { testSession: values['test-session'] } : {}) };
+  const dryRun = values['dry-run'] === true;
+  const say = stderrProgress;
+  const scope = sel.run !== undefined || sel.testSession !== undefined
+    ? [sel.run && `run ${sel.run}`, sel.testSession && `test session ${sel.testSession}`].filter(Boolean).join(' and ')
+    : 'whatever the harness left behind (creator gone)';
+  say(`cleanup: ${scope}${dryRun ? ' (dry run)' : ''}`);
+
+  const processes = selectOwned(listOwnedProcesses(), sel, pidAlive);
+  if (dryRun) for (const p of processes) say(`cleanup: would stop ${p.comm} (pid ${p.pid}, ${p.owner})`);
+  else await stopProcesses(processes, say);
+
+  const engine = await detectEngine({ setUp: false });
+  const names = new Set(recordedClusters());
+  if (engine.engine) for (const n of await clusterNames(engine.engine)) names.add(n);
+  const kept: string[] = [];
+  for (const name of [...names].sort()) {
+    const verdict = cleanupVerdict(readRecord(name), sel, pidAlive);
+    if (!verdict.remove) {
+      say(`cleanup: leaving cluster ${name}: ${verdict.why}`);
+      kept.push(name);
+      continue;
+    }
+    say(`cleanup: ${dryRun ? 'would delete' : 'deleting'} kind cluster ${name} (${verdict.why})`);
+    if (!dryRun) await new KindProvider().down(name, say);
+  }
+  await runNamespaces(kept, sel.run, dryRun, say);
   return EXIT.pass;
 }
 

@@ -38,6 +38,36 @@ export function tail(text: string, lines: number): string {
   return text.trimEnd().split('\n').slice(-lines).join('\n');
 }
 
+/**
+ * Every process the harness starts carries who started it, so `npm run cleanup` can stop exactly
+ * its own k6 and Prometheus (read from /proc/<pid>/environ), never a stranger's by name:
+ *   KCH_OWNER         run:<run id> | test:<session> | pid:<harness pid>
+ *   KCH_OWNER_PID     the harness process that started it (gone: the process is an orphan)
+ *   KCH_TEST_SESSION  set by scripts/test.sh and inherited by everything a test starts
+ */
+export const OWNER_ENV = 'KCH_OWNER';
+export const OWNER_PID_ENV = 'KCH_OWNER_PID';
+export const TEST_SESSION_ENV = 'KCH_TEST_SESSION';
+
+let runOwner: string | null = null;
+
+/** The run this process is carrying out (its id labels every process it starts from now on). */
+export function setRunOwner(runId: string | null): void {
+  runOwner = runId;
+}
+
+/** Owner label for what this process starts: its run, else an inherited owner, else its test session. */
+export function processOwner(env: NodeJS.ProcessEnv = process.env): string {
+  if (runOwner) return `run:${runOwner}`;
+  if (env[OWNER_ENV]) return env[OWNER_ENV]!;
+  if (env[TEST_SESSION_ENV]) return `test:${env[TEST_SESSION_ENV]}`;
+  return `pid:${process.pid}`;
+}
+
+function ownerEnv(): NodeJS.ProcessEnv {
+  return { [OWNER_ENV]: processOwner(), [OWNER_PID_ENV]: String(process.pid) };
+}
+
 /** PATH with the tool cache first, so cached k6/kind/kubectl win over nothing. */
 export function toolEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
   return { ...process.env, PATH: `${binDir()}:${process.env.PATH ?? ''}`, ...extra };
@@ -49,7 +79,7 @@ export function exec(cmd: string, args: string[], opts: ExecOptions): Promise<Ex
   return new Promise((resolve, reject) => {
     const child = spawn(cmd, args, {
       cwd: opts.cwd,
-      env: opts.env ?? toolEnv(),
+      env: { ...(opts.env ?? toolEnv()), ...ownerEnv() },
       stdio: ['pipe', 'pipe', 'pipe'],
     });
     let stdout = '';
