@@ -216,7 +216,36 @@ async function settle(
   waitReady: typeof import('../deploy/apply.ts').waitWorkloadsReady,
 ): Promise<void> {
   await waitReady(kc, namespace, objects, { deadlineMs: 150_000, progress: say, signal });
+  await waitTerminatingGone(kc, namespace, signal, say);
   await new Promise((r) => setTimeout(r, 3000));
+}
+
+/**
+ * Pods the chaos deleted must be seen exiting, or their drain cannot be scored (an unseen exit
+ * makes the run incomplete). Wait until no pod is terminating, bounded by the longest grace
+ * period among them (+10 s) and 150 s in all; say which are still there when the wait ends.
+ */
+async function waitTerminatingGone(kc: KubeConfig, namespace: string, signal: AbortSignal, say: Say): Promise<void> {
+  const { CoreV1Api } = await import('@kubernetes/client-node');
+  const core = kc.makeApiClient(CoreV1Api);
+  const started = Date.now();
+  let deadline = started + 150_000;
+  let first = true;
+  while (!signal.aborted) {
+    const pods = (await core.listNamespacedPod({ namespace })).items.filter((p) => p.metadata?.deletionTimestamp);
+    if (pods.length === 0) return;
+    if (first) {
+      const grace = Math.max(...pods.map((p) => p.metadata?.deletionGracePeriodSeconds ?? 30));
+      deadline = Math.min(deadline, started + (grace + 10) * 1000);
+      say(`  waiting for ${pods.length} terminating pod(s) to exit (≤ ${Math.round((deadline - started) / 1000)} s): ${pods.map((p) => p.metadata?.name).join(', ')}`);
+      first = false;
+    }
+    if (Date.now() >= deadline) {
+      say(`  still terminating after ${Math.round((Date.now() - started) / 1000)} s: ${pods.map((p) => p.metadata?.name).join(', ')}`);
+      return;
+    }
+    await new Promise((r) => setTimeout(r, 1000));
+  }
 }
 
 async function scoreAndReport(timeline: Timeline, runDir: string, say: Say): Promise<number> {
