@@ -12,6 +12,9 @@ import { podKill } from './pod-kill.ts';
 import { rollout } from './rollout.ts';
 import { restoreHpas, scale } from './scale.ts';
 import { drainTarget, nodeDrain } from './node-drain.ts';
+import { type NodeFailAllowance, nodeFail, nodeFailTarget } from './node-fail.ts';
+import { faultVictims, networkFault, peerAddresses } from './network-fault.ts';
+import { kindNodeOf } from './kind-node.ts';
 
 export { ChaosError } from './context.ts';
 
@@ -19,6 +22,8 @@ export interface ChaosGuards {
   /** Map plan workload names to objects (without it, targets are object names). */
   workloads?: PlannedWorkload[];
   allowNodeDrain?: boolean;
+  /** node-fail: true = any worker (a kind cluster the run made); a list = only these nodes (--allow-node-fail); default: refused. */
+  allowNodeFail?: NodeFailAllowance;
   /** Namespaces chaos may touch; without it, only namespaces labelled as made by the harness. */
   allowedNamespaces?: string[];
 }
@@ -69,6 +74,17 @@ export async function preflightChaos(kc: k8s.KubeConfig, namespace: string, chao
       case 'rollout':
         await resolveWorkload(ctx, c.id, s.target);
         break;
+      case 'node-fail':
+        await nodeFailTarget(ctx, c.id, s.target, guards.allowNodeFail);
+        break;
+      case 'network-fault': {
+        // Every pod it may hit must sit on a node chaos can reach (kind), and the peer must resolve.
+        const core = kc.makeApiClient(k8s.CoreV1Api);
+        const victims = await faultVictims(ctxFull, c, s);
+        for (const node of new Set(victims.pods.map((p) => p.spec?.nodeName ?? ''))) kindNodeOf(c.id, await core.readNode({ name: node }));
+        if (s.peer) await peerAddresses(ctxFull, c.id, s.peer);
+        break;
+      }
     }
   }
 }
@@ -120,6 +136,8 @@ export async function runChaosSchedule(kc: k8s.KubeConfig, opts: ChaosScheduleOp
           if (s.action === 'pod-kill') await podKill(ctx, c, s, mark);
           else if (s.action === 'rollout') await rollout(ctx, c, s, mark);
           else if (s.action === 'scale') await scale(ctx, c, s, mark);
+          else if (s.action === 'node-fail') await nodeFail(ctx, c, s, mark, opts.allowNodeFail);
+          else if (s.action === 'network-fault') Object.assign(mark, await networkFault(ctx, c, s));
           else await nodeDrain(ctx, c, s, mark, namespaces);
         } catch (err) {
           mark.outcome = 'failed';

@@ -6,6 +6,8 @@ import { errorBudget } from './budget.ts';
 import { drainScore } from './drain.ts';
 import { hpaReaction } from './hpa.ts';
 import { latencySlos } from './latency.ts';
+import { networkFaultImpact } from './network-fault.ts';
+import { nodeFailImpact } from './node-fail.ts';
 import { SCORECARD_SCHEMA, type Scorecard } from './scorecard.ts';
 import { runChecks, verdictOf } from './verdict.ts';
 
@@ -16,6 +18,8 @@ export { errorBudget, burnWindows } from './budget.ts';
 export { latencySlos, quantileUpperBound } from './latency.ts';
 export { planAdherence, plannedFloor, profileAt } from './adherence.ts';
 export { exitCodeFor, verdictOf } from './verdict.ts';
+export { networkFaultImpact } from './network-fault.ts';
+export { nodeFailImpact } from './node-fail.ts';
 
 export function scoreTimeline(t: Timeline): Scorecard {
   if (t.schema !== TIMELINE_SCHEMA) {
@@ -26,9 +30,11 @@ export function scoreTimeline(t: Timeline): Scorecard {
   const budget = errorBudget(t, drain.score);
   const latency = latencySlos(t);
   const adherence = planAdherence(t);
-  const checks = [...runChecks(t), ...adherence.checks, ...drain.checks, ...hpa.checks, ...budget.checks, ...latency.checks];
+  const nodeFail = nodeFailImpact(t);
+  const networkFault = networkFaultImpact(t);
+  const checks = [...runChecks(t), ...adherence.checks, ...drain.checks, ...hpa.checks, ...budget.checks, ...latency.checks, ...nodeFail.checks, ...networkFault.checks];
   const { verdict, exitCode, reasons } = verdictOf(t, checks);
-  const notes = [...adherence.notes, ...drain.notes, ...hpa.notes, ...budget.notes, ...latency.notes];
+  const notes = [...adherence.notes, ...drain.notes, ...hpa.notes, ...budget.notes, ...latency.notes, ...nodeFail.notes, ...networkFault.notes];
   return {
     schema: SCORECARD_SCHEMA,
     runId: t.runId,
@@ -50,6 +56,8 @@ export function scoreTimeline(t: Timeline): Scorecard {
     budget: budget.score,
     latency: latency.score,
     adherence: adherence.score,
+    ...(nodeFail.score ? { nodeFail: nodeFail.score } : {}),
+    ...(networkFault.score ? { networkFault: networkFault.score } : {}),
     notes,
   };
 }

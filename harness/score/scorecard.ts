@@ -307,6 +307,10 @@ export interface Scorecard {
   latency: LatencyScore | null;
   /** Was the plan carried out (rates, duration, chaos, shards)? Optional: absent in older report.json files. */
   adherence?: AdherenceScore | null;
+  /** Node losses (node-fail.ts); absent when the run had no node-fail action. */
+  nodeFail?: import('./node-fail.ts').NodeFailScore;
+  /** Network faults' impact (network-fault.ts); absent when the run had no network-fault action. */
+  networkFault?: import('./network-fault.ts').NetworkFaultScore;
   /** Approximations and attributions the numbers rely on, stated once. */
   notes: string[];
 }

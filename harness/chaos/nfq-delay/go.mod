@@ -1,0 +1,3 @@
+module kube-chaos-harness/nfq-delay
+
+go 1.22
