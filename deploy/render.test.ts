@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { PlannedWorkload } from '../harness/plan/types.ts';
-import { applyRunSettings, parseObjects, type KubeObject } from './render.ts';
+import { canonicalTag } from './image.ts';
+import { applyRunSettings, neededImages, parseObjects, renameImages, type KubeObject } from './render.ts';
 
 const yaml = `
 apiVersion: v1
@@ -82,3 +83,53 @@ describe('applyRunSettings', () => {
     expect(() => applyRunSettings(objs, [{ ...proxy, object: { kind: 'Deployment', name: 'nope' } }], opts)).toThrow(/workload proxy: .*Deployment "nope"/);
   });
 });
+
+describe('images the run brings into the cluster', () => {
+  const objs = parseObjects(yaml, 'fixture');
+  const opts = { namespace: 'kch-test', imageRef: 'localhost/kube-chaos-harness/standin:abc123' };
+  const own = parseObjects(
+    `apiVersion: apps/v1
+kind: Deployment
+metadata: { name: my-service }
+spec:
+  template:
+    spec:
+      initContainers: [{ name: init, image: busybox:1.36 }]
+      containers: [{ name: web, image: localhost/my-service:dev, imagePullPolicy: Never }]
+`,
+    '/home/me/svc/k8s',
+  );
+  const mine: PlannedWorkload = { ...proxy, name: 'web', deploy: '/home/me/svc/k8s', object: { kind: 'Deployment', name: 'my-service' }, image: null };
+
+  it('none for the stand-in alone', () => {
+    expect(neededImages(applyRunSettings(objs, [proxy], opts), [proxy], opts.imageRef)).toEqual([]);
+  });
+
+  it("requires a workload's image override (scenario or --set)", () => {
+    const w = { ...proxy, image: 'my-proxy:dev' };
+    expect(neededImages(applyRunSettings(objs, [w], opts), [w], opts.imageRef)).toEqual([
+      { image: 'my-proxy:dev', usedBy: ['Deployment/aenebris container aenebris'], required: true, source: "workload proxy's image" },
+    ]);
+  });
+
+  it("requires a manifest's image only where the node may not pull it (imagePullPolicy Never)", () => {
+    expect(neededImages(applyRunSettings(own, [mine], opts), [mine], opts.imageRef)).toEqual([
+      { image: 'busybox:1.36', usedBy: ['Deployment/my-service container init'], required: false, source: 'the manifests of /home/me/svc/k8s' },
+      { image: 'localhost/my-service:dev', usedBy: ['Deployment/my-service container web'], required: true, source: 'the manifests of /home/me/svc/k8s' },
+    ]);
+  });
+
+  it("renames an image to the engine's own name for it", () => {
+    const out = renameImages(applyRunSettings(objs, [{ ...proxy, image: 'my-proxy:dev' }], opts), new Map([['my-proxy:dev', 'localhost/my-proxy:dev']]));
+    expect(container(out, 'aenebris').image).toBe('localhost/my-proxy:dev');
+    expect(container(out, 'aenebris-upstream').image).toBe(opts.imageRef);
+  });
+
+  it("picks the engine's tag for a short name (Podman qualifies it with localhost/)", () => {
+    expect(canonicalTag('my-proxy:dev', ['localhost/my-proxy:dev'])).toBe('localhost/my-proxy:dev');
+    expect(canonicalTag('my-proxy', ['localhost/my-proxy:latest'])).toBe('localhost/my-proxy:latest');
+    expect(canonicalTag('ghcr.io/me/x:1', ['ghcr.io/me/x:1', 'localhost/x:1'])).toBe('ghcr.io/me/x:1');
+    expect(canonicalTag('my-proxy:dev', ['docker.io/library/my-proxy:dev'])).toBe('docker.io/library/my-proxy:dev');
+  });
+});
+

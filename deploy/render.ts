@@ -1,8 +1,10 @@
 // Render a workload folder's overlay with `kubectl kustomize` and apply the run's settings:
 // namespace, the stand-in image ref (or the user's image), DRAIN_MODE and CPU_COST_MICROS.
+// A workload's `deploy` is a folder under deploy/ (rendered at overlays/<overlay>), or an absolute
+// path to the user's own kustomize folder (the scenario loader resolved it), rendered as it is.
 // Pure transformation after the one shell-out, so it is unit-tested on rendered YAML.
 import { existsSync, readdirSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { isAbsolute, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseAllDocuments } from 'yaml';
 import type { PlannedWorkload } from '../harness/plan/types.ts';
@@ -25,6 +27,9 @@ export interface RenderOptions {
 
 export const DEPLOY_ROOT = fileURLToPath(new URL('./', import.meta.url));
 
+/** The names kustomize accepts for a folder's kustomization. */
+export const KUSTOMIZATION_FILES = ['kustomization.yaml', 'kustomization.yml', 'Kustomization'];
+
 const CLUSTER_SCOPED = new Set(['Namespace', 'ClusterRole', 'ClusterRoleBinding', 'PriorityClass', 'StorageClass', 'CustomResourceDefinition', 'APIService']);
 
 /** Workload folders: deploy/<name>/ with a base/kustomization.yaml. */
@@ -34,7 +39,16 @@ export function workloadFolders(): string[] {
     .sort();
 }
 
+/** Where a workload's manifests come from, for messages: "deploy/aenebris/overlays/kind" or the user's folder. */
+export function renderSource(deploy: string, overlay: string): string {
+  return isAbsolute(deploy) ? deploy : `deploy/${deploy}/overlays/${overlay}`;
+}
+
 export function overlayDir(deploy: string, overlay: string): string {
+  if (isAbsolute(deploy)) {
+    if (!KUSTOMIZATION_FILES.some((f) => existsSync(join(deploy, f)))) throw new Error(`workload deploy="${deploy}": no kustomization.yaml there`);
+    return deploy;
+  }
   const dir = join(DEPLOY_ROOT, deploy, 'overlays', overlay);
   if (!existsSync(join(dir, 'kustomization.yaml'))) {
     const known = workloadFolders();
@@ -53,7 +67,7 @@ function kubectlBin(): string {
 export async function kustomize(deploy: string, overlay: string): Promise<KubeObject[]> {
   const dir = overlayDir(deploy, overlay);
   const res = await exec(kubectlBin(), ['kustomize', dir], { timeoutMs: 60_000 });
-  return parseObjects(res.stdout, `deploy/${deploy}/overlays/${overlay}`);
+  return parseObjects(res.stdout, renderSource(deploy, overlay));
 }
 
 export function parseObjects(text: string, source: string): KubeObject[] {
@@ -138,7 +152,7 @@ export function applyRunSettings(objs: KubeObject[], ws: PlannedWorkload[], opts
   const byObject = new Map(ws.map((w) => [w.object.name, w]));
   for (const w of ws) {
     const found = objs.some((o) => o.kind === w.object.kind && o.metadata.name === w.object.name);
-    if (!found) throw new Error(`workload ${w.name}: deploy/${w.deploy}/overlays/${w.overlay} has no ${w.object.kind} "${w.object.name}"`);
+    if (!found) throw new Error(`workload ${w.name}: ${renderSource(w.deploy, w.overlay)} has no ${w.object.kind} "${w.object.name}"`);
   }
   return objs.map((orig) => {
     const obj = structuredClone(orig);
@@ -169,3 +183,62 @@ export function applyRunSettings(objs: KubeObject[], ws: PlannedWorkload[], opts
     return obj;
   });
 }
+
+/** An image the run must bring into the cluster itself: a workload's own (not the stand-in's). */
+export interface NeededImage {
+  image: string;
+  /** "Deployment/web container web". */
+  usedBy: string[];
+  /** Why the harness must find it: the scenario or --set named it, or pods may never pull it. */
+  required: boolean;
+  /** Where the name came from, for messages. */
+  source: string;
+}
+
+/**
+ * Pure: the images of rendered objects that are not the stand-in, with who uses them. An image a
+ * workload's `image` names (scenario or --set) is required; one that only a manifest names is
+ * required when its pull policy is Never (the node may not fetch it), else the cluster may pull it.
+ */
+export function neededImages(objs: KubeObject[], ws: PlannedWorkload[], standinRef: string): NeededImage[] {
+  const byImage = new Map<string, NeededImage>();
+  const overridden = new Map(ws.filter((w) => w.image !== null).map((w) => [w.image!, w]));
+  for (const obj of objs) {
+    const t = podTemplate(obj);
+    if (!t) continue;
+    for (const c of [...((t.spec as { initContainers?: Container[] }).initContainers ?? []), ...t.spec.containers]) {
+      if (!c.image || c.image === standinRef || isStandin(c.image)) continue;
+      const by = overridden.get(c.image);
+      const entry = byImage.get(c.image) ?? {
+        image: c.image,
+        usedBy: [],
+        required: false,
+        source: by ? `workload ${by.name}'s image` : `the manifests of ${renderSourceOf(obj, ws)}`,
+      };
+      entry.usedBy.push(`${obj.kind}/${obj.metadata.name} container ${c.name}`);
+      entry.required ||= by !== undefined || c.imagePullPolicy === 'Never';
+      byImage.set(c.image, entry);
+    }
+  }
+  return [...byImage.values()];
+}
+
+function renderSourceOf(obj: KubeObject, ws: PlannedWorkload[]): string {
+  const w = ws.find((x) => x.object.name === obj.metadata.name) ?? ws[0];
+  return w ? renderSource(w.deploy, w.overlay) : obj.metadata.name;
+}
+
+/** Pure: rename images (as given → the engine's own name) in every pod template; copies. */
+export function renameImages(objs: KubeObject[], names: ReadonlyMap<string, string>): KubeObject[] {
+  return objs.map((orig) => {
+    const obj = structuredClone(orig);
+    const t = podTemplate(obj);
+    if (!t) return obj;
+    for (const c of [...((t.spec as { initContainers?: Container[] }).initContainers ?? []), ...t.spec.containers]) {
+      const to = c.image !== undefined ? names.get(c.image) : undefined;
+      if (to) c.image = to;
+    }
+    return obj;
+  });
+}
+

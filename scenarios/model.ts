@@ -3,15 +3,20 @@
 // (the seeds' production numbers); a run multiplies them by --scale.
 
 export type SeedSystem = 'aenebris' | 'ephemos' | 's3-gateway' | 'basebook' | 'ebpf-tracer';
+/** The system under test: a seed system (the catalogue's), or your own service's name (a DNS label) in a scenario file of your own. */
+export type SystemName = SeedSystem | (string & {});
 
 /** How the stand-in behaves on SIGTERM (deploy/standin). */
 export type DrainMode = 'graceful' | 'none' | 'sticky-ready';
 
-/** A workload the scenario deploys: a folder under deploy/ and its overlay. */
+/** A workload the scenario deploys: a folder under deploy/ and its overlay, or your own kustomize folder. */
 export interface WorkloadRef {
   /** Short name used in flags and reports: `--set proxy.drain=none`. */
   name: string;
-  /** Folder under deploy/ (e.g. "aenebris"). */
+  /**
+   * Folder under deploy/ (e.g. "aenebris", rendered at overlays/<overlay>), or a path to your own
+   * kustomize folder starting with './', '../' or '/' (relative to the scenario file), rendered as it is.
+   */
   deploy: string;
   /** The Kubernetes object the chaos actions and HPA scoring target (Deployment or DaemonSet name). */
   object: { kind: 'Deployment' | 'DaemonSet'; name: string };
@@ -21,7 +26,7 @@ export interface WorkloadRef {
   image?: string;
   /** Stand-in per-request CPU cost in microseconds (drives CPU-based HPAs). Not scaled by --scale. */
   cpuCostMicros?: number;
-  /** Overlay of deploy/<deploy>/ to render; default: the provider's name ('kind': small-cluster sizes, 'existing': the seed's). */
+  /** Overlay of deploy/<deploy>/ to render; default: the provider's name ('kind': small-cluster sizes, 'existing': the seed's). Not with a path `deploy`. */
   overlay?: string;
 }
 
@@ -151,7 +156,7 @@ export interface Scenario {
   name: string;
   /** One line: what the scenario proves. */
   purpose: string;
-  system: SeedSystem;
+  system: SystemName;
   workloads: WorkloadRef[];
   load: LoadProfile;
   chaos: ChaosStep[];

@@ -26,6 +26,11 @@ export const NETWORK_FAULT_KINDS = ['latency', 'loss', 'partition'] as const;
 export const MAX_FAULT_S = 600;
 export const POD_PICKS = ['oldest', 'newest', 'random'] as const;
 
+/** A workload's `deploy` that is a path to the user's own kustomize folder, not a folder under deploy/. */
+export function isDeployPath(deploy: string): boolean {
+  return deploy.startsWith('./') || deploy.startsWith('../') || deploy.startsWith('/');
+}
+
 /** A Kubernetes object/namespace name segment (RFC 1123 label). */
 export const DNS_NAME = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
 
@@ -128,7 +133,8 @@ export function validateScenario(raw: unknown, file: string): Scenario {
   const s = c.object(raw, '', ['name', 'purpose', 'system', 'workloads', 'load', 'chaos', 'slos', 'scoring'], ['baselineS', 'needs']);
   c.dnsName(s.name, 'name');
   c.string(s.purpose, 'purpose');
-  c.oneOf(s.system, 'system', SEED_SYSTEMS);
+  // A seed system in the catalogue (its loader insists); a scenario file of your own names its own system.
+  c.dnsName(s.system, 'system');
 
   // Workloads: unique names and object names; everything else refers to them by name.
   const workloads = c.array(s.workloads, 'workloads', { nonEmpty: true });
@@ -139,7 +145,12 @@ export function validateScenario(raw: unknown, file: string): Scenario {
     const o = c.object(w, p, ['name', 'deploy', 'object'], ['drain', 'image', 'cpuCostMicros', 'overlay']);
     const name = c.dnsName(o.name, `${p}.name`);
     if (kinds.has(name)) c.fail(`${p}.name`, `duplicates workload '${name}'`);
-    c.dnsName(o.deploy, `${p}.deploy`);
+    const deploy = c.string(o.deploy, `${p}.deploy`);
+    if (isDeployPath(deploy)) {
+      if (o.overlay !== undefined) c.fail(`${p}.overlay`, `applies to folders under deploy/; with deploy a path (${show(deploy)}), point deploy at the kustomize folder to render`);
+    } else if (!DNS_NAME.test(deploy)) {
+      c.fail(`${p}.deploy`, `must be a folder under deploy/ (a lowercase name such as "aenebris") or a path to your own kustomize folder starting with './', '../' or '/', got ${show(deploy)}`);
+    }
     const obj = c.object(o.object, `${p}.object`, ['kind', 'name']);
     const kind = c.oneOf(obj.kind, `${p}.object.kind`, OBJECT_KINDS);
     const objName = c.dnsName(obj.name, `${p}.object.name`);

@@ -8,8 +8,8 @@
 import { availableParallelism } from 'node:os';
 import { pathToFileURL } from 'node:url';
 import type { Scenario } from '../../scenarios/model.ts';
-import { SUITES, loadCatalogue, scenarioFile } from '../../scenarios/index.ts';
-import { DNS_NAME } from '../../scenarios/validate.ts';
+import { SUITES, isScenarioPath, loadCatalogue, loadScenarioFile, scenarioFile } from '../../scenarios/index.ts';
+import { DNS_NAME, ScenarioError } from '../../scenarios/validate.ts';
 import { formatPlan, table } from '../plan/format.ts';
 import { resolvePlan, type ResolveOptions } from '../plan/resolve.ts';
 import type { Plan, ProviderName } from '../plan/types.ts';
@@ -40,6 +40,7 @@ export const SCENARIO_FLAGS = {
 const USAGE = `usage: npm run scenario -- --list
        npm run scenario <name> -- --plan [--json]
        npm run scenario <name> [-- <flags>]
+       npm run scenario ./path/to/my-scenario.ts [-- <flags>]   (a scenario file of your own)
        npm run scenario -- --suite nightly|pre-release [<flags>]
 
 Flags go after \`--\`: npm takes flags before it for itself. The harness reads back
@@ -97,8 +98,9 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv = pro
   }
   if (v.json && !v.plan) throw new UsageError('--json goes with --plan or --list');
 
-  // Which scenarios: one by name, or a suite.
+  // Which scenarios: one by name, a file of the user's own, or a suite.
   let chosen: string[];
+  const own = new Map<string, { scenario: Scenario; file: string }>();
   if (v.suite !== undefined) {
     if (positionals.length > 0) throw new UsageError(`give a scenario name or --suite, not both (got ${positionals.join(' ')} and --suite ${v.suite})`);
     const suite = SUITES.find((s) => s.name === v.suite);
@@ -110,8 +112,18 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv = pro
       throw new UsageError(`one scenario at a time (got ${positionals.join(', ')}); flags go after \`--\` and values follow their flag`);
     }
     const name = positionals[0]!;
-    if (!catalogue.has(name)) throw unknownChoice('scenario', name, names);
-    chosen = [name];
+    if (isScenarioPath(name)) {
+      // npm runs the script in the harness's folder; the path is the user's, from where they typed it.
+      const { scenario } = await loadScenarioFile(name, env.INIT_CWD || process.cwd()).catch((err: unknown) => {
+        // A bad scenario file is a usage error (exit 2), named by file and field.
+        throw err instanceof ScenarioError ? new UsageError(err.message) : err;
+      });
+      own.set(scenario.name, { scenario, file: name });
+      chosen = [scenario.name];
+    } else {
+      if (!catalogue.has(name)) throw unknownChoice('scenario', name, [...names, './path/to/your-scenario.ts']);
+      chosen = [name];
+    }
   }
 
   // Flag values, checked before anything is resolved or started.
@@ -137,7 +149,10 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv = pro
     keepCluster: v['keep-cluster'] ?? false,
   };
   // Resolve every plan first: a bad --set or --duration fails before the first run starts.
-  const plans: Plan[] = chosen.map((name) => resolvePlan(catalogue.get(name)!, { ...base, file: scenarioFile(name) }));
+  const plans: Plan[] = chosen.map((name) => {
+    const mine = own.get(name);
+    return mine ? resolvePlan(mine.scenario, { ...base, file: mine.file }) : resolvePlan(catalogue.get(name)!, { ...base, file: scenarioFile(name) });
+  });
 
   if (v.plan) {
     if (v.json) process.stdout.write(`${JSON.stringify(plans.length === 1 ? plans[0] : plans, null, 2)}\n`);

@@ -75,9 +75,9 @@ export function formatPlan(plan: Plan): string {
       plan.workloads.map((w) => [
         w.name,
         `${w.object.kind}/${w.object.name}`,
-        `deploy/${w.deploy} (${w.overlay})`,
+        w.deploy.startsWith('/') ? w.deploy : `deploy/${w.deploy} (${w.overlay})`,
         w.drain,
-        w.image ?? 'stand-in',
+        w.image ?? (w.deploy.startsWith('/') ? 'its manifests\'' : 'stand-in'),
         w.cpuCostMicros === null ? '-' : `${w.cpuCostMicros} µs`,
       ]),
     ),

@@ -1,7 +1,7 @@
 // The resolved plan: a scenario with --scale, --seed, --duration and --set applied, every stage
 // at an absolute offset (seconds after load start), shards computed. Pure data; printed with
 // --plan, written to runs/<id>/plan.json, embedded in the timeline.
-import type { ChaosStep, DrainMode, LoadEntry, ScoringTargets, SeedSystem, Slos } from '../../scenarios/model.ts';
+import type { ChaosStep, DrainMode, LoadEntry, ScoringTargets, Slos, SystemName } from '../../scenarios/model.ts';
 
 export const PLAN_SCHEMA = 'plan/v1' as const;
 
@@ -30,6 +30,7 @@ export interface PlannedWs extends PlannedStream {
 
 export interface PlannedWorkload {
   name: string;
+  /** Folder under deploy/, or the absolute path of the user's own kustomize folder. */
   deploy: string;
   object: { kind: 'Deployment' | 'DaemonSet'; name: string };
   drain: DrainMode;
@@ -76,7 +77,7 @@ export interface Plan {
   schema: typeof PLAN_SCHEMA;
   scenario: string;
   purpose: string;
-  system: SeedSystem;
+  system: SystemName;
   provider: ProviderName;
   /** Why this provider (auto-detected or named by flag). */
   providerReason: string;
