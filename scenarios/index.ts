@@ -18,8 +18,8 @@ const NOT_SCENARIOS = new Set(['model.ts', 'validate.ts', 'index.ts']);
 
 export const SUITES: readonly Suite[] = [
   // Every night on a runner with the kind path: the proxy's three behaviours plus one
-  // scenario per other request/response system.
-  { name: 'nightly', scenarios: ['proxy-rollout', 'proxy-spike-hpa', 'proxy-pod-kill', 'echo-grpc-rollout', 'gateway-pod-kill'] },
+  // scenario per other request/response system, and the rough faults (a lost node, a slow store).
+  { name: 'nightly', scenarios: ['proxy-rollout', 'proxy-spike-hpa', 'proxy-pod-kill', 'echo-grpc-rollout', 'gateway-pod-kill', 'proxy-node-loss', 'gateway-store-latency'] },
   // Before a release: the whole catalogue, all five systems.
   {
     name: 'pre-release',
@@ -31,6 +31,8 @@ export const SUITES: readonly Suite[] = [
       'gateway-pod-kill',
       'dex-ws-spike-hpa',
       'tracer-daemonset-rollout',
+      'proxy-node-loss',
+      'gateway-store-latency',
     ],
   },
 ];
