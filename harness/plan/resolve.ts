@@ -3,7 +3,7 @@
 // passes in what it knows about the machine and the provider, so the same inputs give the
 // same plan (and `--plan` can never touch a cluster).
 import type { LoadStage, Scenario } from '../../scenarios/model.ts';
-import { UsageError } from '../cli/usage.ts';
+import { UsageError } from '../base/errors.ts';
 import { applyOverrides } from './overrides.ts';
 import {
   ADHERENCE,

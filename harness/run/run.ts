@@ -6,7 +6,7 @@ import { join, resolve } from 'node:path';
 import type { KubeConfig } from '@kubernetes/client-node';
 import type { Plan } from '../plan/types.ts';
 import { TIMELINE_SCHEMA, type ChaosMark, type KubeRecord, type Timeline } from '../timeline/types.ts';
-import { EXIT } from '../cli/usage.ts';
+import { EXIT } from '../base/errors.ts';
 import { RunSteps, StepFailed, seconds, type Say } from './steps.ts';
 import { resolveTargets } from './targets.ts';
 
