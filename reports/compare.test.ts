@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { UsageError } from '../harness/cli/usage.ts';
+import { UsageError } from '../harness/base/errors.ts';
 import { scoreTimeline } from '../harness/score/index.ts';
 import { readFixture } from '../test/fixtures/timelines/read.ts';
 import { compareScorecards, parseTolerance, renderComparison, scoreValues } from './compare.ts';

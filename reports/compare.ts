@@ -1,6 +1,6 @@
 // compare: each score of run A against run B (A = baseline), flagging regressions beyond set
 // tolerances, for nightly comparisons. Pure.
-import { UsageError } from '../harness/cli/usage.ts';
+import { UsageError } from '../harness/base/errors.ts';
 import type { Scorecard } from '../harness/score/scorecard.ts';
 
 export type Better = 'lower' | 'higher';

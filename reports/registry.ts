@@ -1,5 +1,5 @@
 // Reporters by name (for --reporter flags and writeReports).
-import { unknownChoice } from '../harness/cli/usage.ts';
+import { unknownChoice } from '../harness/base/errors.ts';
 import { htmlReporter } from './html-report.ts';
 import { jsonReporter } from './json-report.ts';
 import { junitReporter } from './junit-report.ts';

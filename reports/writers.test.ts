@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { UsageError } from '../harness/cli/usage.ts';
+import { UsageError } from '../harness/base/errors.ts';
 import { scoreTimeline } from '../harness/score/index.ts';
 import type { Scorecard } from '../harness/score/scorecard.ts';
 import type { Timeline } from '../harness/timeline/types.ts';

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { Bench } from './types.ts';
-import { UsageError } from '../cli/usage.ts';
+import { UsageError } from '../base/errors.ts';
 import { ensureK6 } from '../tools/k6.ts';
 import { startNginx } from '../tools/nginx.ts';
 import type { PromSample, RunningPrometheus } from '../tools/prometheus.ts';

@@ -4,7 +4,7 @@
 // `load.http.stages[0].target=500`). Values take the type of the value they replace.
 import type { Scenario } from '../../scenarios/model.ts';
 import { ScenarioError, validateScenario } from '../../scenarios/validate.ts';
-import { UsageError } from '../cli/usage.ts';
+import { UsageError } from '../base/errors.ts';
 
 export interface Override {
   /** As given: "proxy.drain". */

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Scenario } from '../../scenarios/model.ts';
 import { validateScenario } from '../../scenarios/validate.ts';
-import { UsageError } from '../cli/usage.ts';
+import { UsageError } from '../base/errors.ts';
 import { formatPlan } from './format.ts';
 import { parsePath } from './overrides.ts';
 import { floorSignificant, machineFitScale, peakOfSum, resolvePlan, scaleTarget, seedFromName, type ResolveOptions } from './resolve.ts';

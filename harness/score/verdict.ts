@@ -1,8 +1,8 @@
 // The verdict: pass only when every check passed on a complete run. Exit codes follow
-// harness/cli/usage.ts: 0 pass, 1 a check failed, 3 the run is incomplete (interrupted or an
+// harness/base/errors.ts: 0 pass, 1 a check failed, 3 the run is incomplete (interrupted or an
 // infrastructure step failed) — a CI gate should re-run, not blame the workload. SIGINT maps to
 // 3 too (not 130), so every harness exit code stays within 0/1/2/3.
-import { EXIT } from '../cli/usage.ts';
+import { EXIT } from '../base/errors.ts';
 import type { Timeline } from '../timeline/types.ts';
 import type { Check, Scorecard, Verdict } from './scorecard.ts';
 import { atLabel, runZero } from './run-clock.ts';

@@ -1,0 +1,58 @@
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { checkLayers, layerOf, LAYERS } from './layers.ts';
+
+const ROOT = new URL('..', import.meta.url).pathname;
+
+/**
+ * Imports that break the rule today, each to be removed by moving code, never added to.
+ * A line here that no longer breaks the rule fails the test too, so the list only shrinks.
+ */
+const KNOWN: string[] = [
+  "clusters/kind-provider.ts -> deploy/addons/metrics-server/image.ts: folders clusters and deploy/addons/metrics-server import each other (also deploy/addons/metrics-server/image.ts \u2192 clusters/provider.ts)",
+  "clusters/kind/kind-binary.ts -> clusters/node-image/go-binaries.ts: folders clusters/kind and clusters/node-image import each other (also clusters/node-image/node-image.ts \u2192 clusters/kind/kind-binary.ts)",
+  "clusters/node-image/node-image.ts -> deploy/addons/metrics-server/image.ts: folders clusters/node-image and deploy/addons/metrics-server import each other (also deploy/addons/metrics-server/image.ts \u2192 clusters/node-image/go-binaries.ts)",
+  "harness/deploy/readiness.ts -> harness/deploy/apply.ts: import cycle: harness/deploy/apply.ts \u2192 harness/deploy/readiness.ts \u2192 harness/deploy/apply.ts",
+  "harness/score/node-fail.ts -> harness/score/scorecard.ts: import cycle: harness/score/scorecard.ts \u2192 harness/score/node-fail.ts \u2192 harness/score/scorecard.ts",
+  "harness/score/drain.ts -> harness/score/scorecard.ts: import cycle: harness/score/scorecard.ts \u2192 harness/score/node-fail.ts \u2192 harness/score/drain.ts \u2192 harness/score/scorecard.ts",
+  "harness/score/run-clock.ts -> harness/score/scorecard.ts: import cycle: harness/score/scorecard.ts \u2192 harness/score/node-fail.ts \u2192 harness/score/drain.ts \u2192 harness/score/run-clock.ts \u2192 harness/score/scorecard.ts",
+  "harness/score/network-fault.ts -> harness/score/scorecard.ts: import cycle: harness/score/scorecard.ts \u2192 harness/score/network-fault.ts \u2192 harness/score/scorecard.ts",
+  "harness/score/latency.ts -> harness/score/scorecard.ts: import cycle: harness/score/scorecard.ts \u2192 harness/score/network-fault.ts \u2192 harness/score/latency.ts \u2192 harness/score/scorecard.ts",
+];
+
+describe('the one direction of imports', () => {
+  it('holds for every source file: no upward import, no two folders importing each other, no cycle', () => {
+    const found = checkLayers(ROOT).map((v) => `${v.file} -> ${v.imports}: ${v.rule}`);
+    const fresh = found.filter((v) => !KNOWN.includes(v));
+    const stale = KNOWN.filter((k) => !found.includes(k));
+    expect(fresh, `new violations of the layer rule (harness/README.md):\n${fresh.join('\n')}`).toEqual([]);
+    expect(stale, `fixed: remove from KNOWN in harness/layers.test.ts:\n${stale.join('\n')}`).toEqual([]);
+  });
+
+  it('fails on a deliberately added upward import, naming the file and the rule', () => {
+    const root = mkdtempSync(join(tmpdir(), 'layers-'));
+    for (const d of ['harness/score', 'harness/cli']) mkdirSync(join(root, d), { recursive: true });
+    writeFileSync(join(root, 'harness/cli/usage.ts'), 'export const EXIT = {};\n');
+    writeFileSync(join(root, 'harness/score/verdict.ts'), "import { EXIT } from '../cli/usage.ts';\nexport const x = EXIT;\n");
+    const v = checkLayers(root, ['harness/cli/usage.ts', 'harness/score/verdict.ts']);
+    expect(v).toEqual([{ file: 'harness/score/verdict.ts', imports: 'harness/cli/usage.ts', rule: "layer 'areas' must not import the higher layer 'cli'" }]);
+  });
+
+  it('finds cycles between files and folders importing each other', () => {
+    const root = mkdtempSync(join(tmpdir(), 'layers-'));
+    for (const d of ['clusters/kind', 'clusters/node-image']) mkdirSync(join(root, d), { recursive: true });
+    writeFileSync(join(root, 'clusters/kind/a.ts'), "import { b } from '../node-image/b.ts';\nexport const a = b;\n");
+    writeFileSync(join(root, 'clusters/node-image/b.ts'), "import { a } from '../kind/a.ts';\nexport const b = a;\n");
+    const rules = checkLayers(root, ['clusters/kind/a.ts', 'clusters/node-image/b.ts']).map((v) => v.rule);
+    expect(rules.some((r) => r.startsWith('folders clusters/kind and clusters/node-image import each other'))).toBe(true);
+    expect(rules.some((r) => r.startsWith('import cycle: '))).toBe(true);
+  });
+
+  it('puts the plan and timeline shapes below the code that resolves and scores them', () => {
+    expect(LAYERS[layerOf('harness/plan/types.ts')!]!.name).toBe('contracts');
+    expect(LAYERS[layerOf('harness/plan/resolve.ts')!]!.name).toBe('areas');
+    expect(LAYERS[layerOf('harness/base/errors.ts')!]!.name).toBe('base');
+  });
+});
