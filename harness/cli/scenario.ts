@@ -14,6 +14,7 @@ import { formatPlan, table } from '../plan/format.ts';
 import { resolvePlan, type ResolveOptions } from '../plan/resolve.ts';
 import type { Plan, ProviderName } from '../plan/types.ts';
 import type { RunOptions } from '../run/run.ts';
+import { STOP_SIGNALS } from '../run/interrupts.ts';
 import { choiceFlag, durationFlag, flagsTakenByNpm, helpText, npmTookStringFlags, numberFlag, parseFlags, type FlagSpecs } from './args.ts';
 import { EXIT, UsageError, runCli, unknownChoice } from './usage.ts';
 
@@ -28,7 +29,7 @@ export const SCENARIO_FLAGS = {
   duration: { type: 'string', value: '<s>', help: 'total load duration (90, 90s, 2m); stages and chaos offsets stretch with it' },
   seed: { type: 'string', value: '<n>', help: 'random seed for pod picks (default: derived from the scenario name)' },
   out: { type: 'string', value: '<dir>', help: 'run folder parent (default: runs/)' },
-  'keep-cluster': { type: 'boolean', help: 'leave the cluster (and the run namespace) up afterwards' },
+  'keep-cluster': { type: 'boolean', help: "leave the cluster up afterwards (the run's namespace is deleted: it holds the NodePorts)" },
   set: { type: 'string', multiple: true, value: '<key=value>', help: 'override a scenario value, repeatable: proxy.drain=none, slos.successRatio=0.99' },
   name: { type: 'string', value: '<cluster>', help: 'cluster name (kind) or kubeconfig context (existing); default kch' },
   'allow-namespace': { type: 'string', multiple: true, value: '<ns>', help: 'also let chaos act in this namespace (repeatable)' },
@@ -168,11 +169,14 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv = pro
   const { runScenario } = (await import(new URL('../run/run.ts', import.meta.url).href)) as {
     runScenario: (plan: Plan, opts: RunOptions) => Promise<number>;
   };
+  // A suite stops at the first SIGINT or SIGTERM (the run in progress tears down on its own).
+  // Once only: a later signal then meets the run's handlers, or Node's default between runs.
   let interrupted = false;
   const onInterrupt = () => {
     interrupted = true;
+    for (const s of STOP_SIGNALS) process.off(s, onInterrupt);
   };
-  process.on('SIGINT', onInterrupt);
+  for (const s of STOP_SIGNALS) process.on(s, onInterrupt);
   let worst: number = EXIT.pass;
   const results: string[] = [];
   try {
@@ -193,7 +197,7 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv = pro
       worst = Math.max(worst, code);
     }
   } finally {
-    process.off('SIGINT', onInterrupt);
+    for (const s of STOP_SIGNALS) process.off(s, onInterrupt);
   }
   if (plans.length > 1) process.stdout.write(`\nsuite ${v.suite}:\n${results.map((r) => `  ${r}`).join('\n')}\n`);
   return interrupted && worst === EXIT.pass ? EXIT.infrastructure : worst;

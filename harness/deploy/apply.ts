@@ -69,6 +69,55 @@ export async function deleteNamespace(kc: k8s.KubeConfig, name: string, opts: { 
   }
 }
 
+/**
+ * Remove a finished run's namespace without waiting out its pods' grace periods (the seeds sleep
+ * up to 120 s in preStop): delete the namespace (Terminating: controllers stop replacing pods,
+ * background propagation), then delete its pods with gracePeriodSeconds 0 so the kubelets kill
+ * them at once; then wait, bounded by `waitMs`, until it is gone (its NodePorts free for the next
+ * run). With `hurry` aborted (a second Ctrl-C) nothing is waited for. Never fails on a slow
+ * namespace: says it is still Terminating, since it finishes on its own.
+ */
+export async function deleteRunNamespace(
+  kc: k8s.KubeConfig,
+  name: string,
+  opts: { waitMs: number; progress?: ProgressSink; hurry?: AbortSignal },
+): Promise<{ gone: boolean; ms: number; forcedPods: number }> {
+  const core = kc.makeApiClient(k8s.CoreV1Api);
+  const started = Date.now();
+  try {
+    await core.deleteNamespace({ name, propagationPolicy: 'Background' });
+  } catch (err) {
+    if (isNotFound(err)) return { gone: true, ms: Date.now() - started, forcedPods: 0 };
+    throw new Error(`delete Namespace/${name}: ${apiMessage(err)}`);
+  }
+  let forcedPods = 0;
+  try {
+    const pods = await core.listNamespacedPod({ namespace: name });
+    forcedPods = pods.items.length;
+    if (forcedPods > 0) await core.deleteCollectionNamespacedPod({ namespace: name, gracePeriodSeconds: 0 });
+  } catch (err) {
+    if (!isNotFound(err)) opts.progress?.(`[deploy] could not delete the pods of ${name} at once (${apiMessage(err)}); they end with their grace periods`);
+  }
+  if (opts.hurry?.aborted) {
+    opts.progress?.(`[deploy] Namespace/${name} deleting (${forcedPods} pods without grace); not waiting`);
+    return { gone: false, ms: Date.now() - started, forcedPods };
+  }
+  const deadline = started + opts.waitMs;
+  for (;;) {
+    try {
+      await core.readNamespace({ name });
+    } catch (err) {
+      if (isNotFound(err)) return { gone: true, ms: Date.now() - started, forcedPods };
+      throw new Error(`read Namespace/${name}: ${apiMessage(err)}`);
+    }
+    if (Date.now() >= deadline || opts.hurry?.aborted) {
+      opts.progress?.(`[deploy] Namespace/${name} still Terminating after ${Math.round((Date.now() - started) / 1000)} s; it finishes on its own`);
+      return { gone: false, ms: Date.now() - started, forcedPods };
+    }
+    await new Promise((r) => setTimeout(r, 500));
+  }
+}
+
 // Apply order: what others refer to first (as Helm installs), unknown kinds last.
 const KIND_ORDER = [
   'Namespace', 'CustomResourceDefinition', 'PriorityClass', 'ServiceAccount', 'Secret', 'ConfigMap',

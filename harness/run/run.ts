@@ -1,12 +1,16 @@
-// One scenario run, end to end: cluster → images → namespace → deploy → observe → load + chaos
-// → timeline → score → reports. Teardown always runs (failure, Ctrl-C), and the timeline and a
-// (partial) report are always written: nothing observed is lost.
+// One scenario run, end to end: tools → manifests and images → cluster → namespace → deploy →
+// observe → load + chaos → timeline → score → reports. Every tool is built or found before the
+// cluster is made. Teardown always runs (failure, SIGINT/SIGTERM, an uncaught error), and the
+// timeline and a (partial) report are always written: nothing observed is lost. A second signal
+// tears down without the graceful waits and says what may be left.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { KubeConfig } from '@kubernetes/client-node';
 import type { Plan } from '../plan/types.ts';
 import { TIMELINE_SCHEMA, type ChaosMark, type KubeRecord, type Timeline } from '../timeline/types.ts';
 import { EXIT } from '../base/errors.ts';
+import { setRunOwner } from '../tools/exec.ts';
+import { Interrupts } from './interrupts.ts';
 import { RunSteps, StepFailed, seconds, type Say } from './steps.ts';
 import { resolveTargets } from './targets.ts';
 
@@ -35,16 +39,13 @@ export async function runScenario(plan: Plan, opts: RunOptions): Promise<number>
   writeFileSync(join(runDir, 'plan.json'), JSON.stringify(plan, null, 2));
   say(`run ${runId} → ${runDir}`);
 
-  // Ctrl-C (or the caller's signal) aborts the current step; teardown still runs.
-  const abort = new AbortController();
-  const onSigint = () => {
-    if (abort.signal.aborted) return;
-    say('\n⚠ interrupt: stopping load and chaos, then tearing down (this takes a few seconds)');
-    abort.abort(new Error('interrupted by SIGINT'));
-  };
-  process.on('SIGINT', onSigint);
-  process.on('SIGTERM', onSigint);
-  opts.signal?.addEventListener('abort', onSigint, { once: true });
+  // Everything this run starts carries its id (npm run cleanup -- --run <id> finds it).
+  setRunOwner(runId);
+  // SIGINT/SIGTERM, an uncaught error or the caller's signal stop the current step; teardown
+  // still runs. A second signal hurries the teardown; what it may leave is said then.
+  const made: MadeByRun = { runId, cluster: null, clusterGoes: false, namespace: null };
+  const interrupts = new Interrupts(say, () => leftBehind(made), process, opts.signal).install();
+  const abort = interrupts.stop;
 
   const timeline: Timeline = {
     schema: TIMELINE_SCHEMA,
@@ -60,12 +61,12 @@ export async function runScenario(plan: Plan, opts: RunOptions): Promise<number>
     steps: [],
     interrupted: null,
   };
-  const steps = new RunSteps(say, abort.signal);
+  const steps = new RunSteps(say, abort.signal, { hurry: interrupts.hurry.signal });
   let infraError: StepFailed | null = null;
   let stopObservers: (() => Promise<KubeRecord[]>) | null = null;
 
   try {
-    await execute(plan, opts, { runId, runDir, say, steps, timeline, signal: abort.signal, setObserversStop: (s) => (stopObservers = s) });
+    await execute(plan, opts, { runId, runDir, say, steps, timeline, signal: abort.signal, made, setObserversStop: (s) => (stopObservers = s) });
   } catch (err) {
     infraError = err instanceof StepFailed ? err : new StepFailed('run', err);
   } finally {
@@ -78,10 +79,22 @@ export async function runScenario(plan: Plan, opts: RunOptions): Promise<number>
     }
     const teardownErrors = await steps.teardown();
     for (const e of teardownErrors) say(`  teardown problem: ${e}`);
-    process.off('SIGINT', onSigint);
-    process.off('SIGTERM', onSigint);
+    if (steps.abandoned.length > 0) say(`  abandoned after the interrupt (may still be running): ${steps.abandoned.join(', ')}`);
+    if (steps.abandoned.length > 0 || teardownErrors.length > 0) say(`  may be left: ${leftBehind(made)}`);
   }
+  // The handlers stay until the timeline and reports are written: a crash there is caught too.
+  try {
+    return await finish({ runDir, say, timeline, steps, infraError, stopped: abort.signal });
+  } finally {
+    interrupts.dispose();
+    setRunOwner(null);
+  }
+}
 
+/** Timeline, score and reports: written whatever stopped the run. */
+async function finish(f: { runDir: string; say: Say; timeline: Timeline; steps: RunSteps; infraError: StepFailed | null; stopped: AbortSignal }): Promise<number> {
+  const { runDir, say, timeline, steps, infraError } = f;
+  const abort = { signal: f.stopped };
   if (abort.signal.aborted) timeline.interrupted = { at: Date.now(), reason: String((abort.signal.reason as Error)?.message ?? 'interrupted') };
   else if (infraError) timeline.interrupted = { at: Date.now(), reason: infraError.message };
   timeline.steps = steps.records;
@@ -98,8 +111,27 @@ export async function runScenario(plan: Plan, opts: RunOptions): Promise<number>
   return verdictCode;
 }
 
+/** What this run made that teardown removes: for the "may be left" line of a hurried or cut teardown. */
+interface MadeByRun {
+  runId: string;
+  cluster: string | null;
+  /** The run created the cluster and deletes it (the namespace goes with it). */
+  clusterGoes: boolean;
+  namespace: string | null;
+}
+
+/** Pure: what may be left when teardown is cut short, and the command that removes it. */
+export function leftBehind(m: MadeByRun): string {
+  const things: string[] = [];
+  if (m.cluster && m.clusterGoes) things.push(`kind cluster '${m.cluster}'`);
+  else if (m.namespace && m.cluster) things.push(`namespace ${m.namespace} in cluster '${m.cluster}'`);
+  things.push("this run's k6 and Prometheus processes");
+  return `${things.join(', ')}; remove with: npm run cleanup -- --run ${m.runId}`;
+}
+
 interface RunContext {
   runId: string;
+  made: MadeByRun;
   runDir: string;
   say: Say;
   steps: RunSteps;
@@ -111,45 +143,64 @@ interface RunContext {
 async function execute(plan: Plan, opts: RunOptions, ctx: RunContext): Promise<void> {
   const { steps, say, signal, timeline } = ctx;
   const { providerByName } = await import('../../clusters/index.ts');
-  const { buildStandinImage, renderWorkloads } = await import('../../deploy/index.ts');
+  const { renderWorkloads, neededImages, renameImages } = await import('../../deploy/index.ts');
   const { kubeFromFile } = await import('../kube/client.ts');
-  const { createRunNamespace, deleteNamespace, applyObjects, waitWorkloadsReady } = await import('../deploy/apply.ts');
+  const { createRunNamespace, deleteRunNamespace, applyObjects, waitWorkloadsReady } = await import('../deploy/apply.ts');
+  const { ensureRunTools } = await import('./tools.ts');
+  const { prepareOwnImages } = await import('./own-images.ts');
   const { startObservers } = await import('../observe/index.ts');
   const { preflightChaos, runChaosSchedule } = await import('../chaos/index.ts');
   const { runLoad } = await import('../load/index.ts');
 
   const needsWorkers = plan.chaos.some((c) => c.step.action === 'node-drain' || c.step.action === 'node-fail') ? 1 : 0;
-  const provider = providerByName(plan.provider);
-  const cluster = await steps.step(`cluster up (${plan.provider}, ${opts.clusterName})`, () =>
-    provider.up({ name: opts.clusterName, progress: say, signal }),
+  // Every tool before the cluster: a fresh machine builds k6 here, not after the deploy.
+  const tools = await steps.step('tools', () => ensureRunTools(plan.provider, say, signal));
+
+  const namespace = `kch-${ctx.runId.toLowerCase().replace(/[^a-z0-9-]/g, '-')}`.slice(0, 63).replace(/-+$/, '');
+  const rendered = await steps.step('render manifests', () =>
+    // One render per deploy folder: workloads sharing a folder (proxy + upstream) set their own objects.
+    renderWorkloads(plan.workloads, { namespace, imageRef: tools.standin.ref }),
   );
-  if (cluster.createdHere && !plan.keepCluster) {
+  // Images of the user's own (--set <w>.image, or named by their manifests): found in the local
+  // engine's store and saved for loading, before a cluster exists to wait on a missing one.
+  const needed = neededImages(rendered, plan.workloads, tools.standin.ref);
+  const own = needed.length === 0 ? { archives: [], names: new Map<string, string>() } : await steps.step('images of your own', () => prepareOwnImages(needed, say, signal));
+  const objects = renameImages(rendered, own.names);
+  writeFileSync(join(ctx.runDir, 'manifests.json'), JSON.stringify(objects, null, 2));
+
+  const provider = providerByName(plan.provider);
+  ctx.made.cluster = opts.clusterName;
+  const cluster = await steps.step(`cluster up (${plan.provider}, ${opts.clusterName})`, () =>
+    provider.up({ name: opts.clusterName, progress: say, signal, keep: plan.keepCluster }),
+  );
+  // A cluster the run made and deletes takes the namespace with it: no namespace delete first.
+  ctx.made.clusterGoes = cluster.createdHere && !plan.keepCluster;
+  if (ctx.made.clusterGoes) {
     steps.onTeardown(`cluster down (${cluster.name})`, () => provider.down(cluster.name, say));
   }
   if (cluster.capabilities.workers < needsWorkers) {
     throw new StepFailed('cluster up', new Error(`scenario needs ${needsWorkers} worker node(s) for node-drain; cluster has ${cluster.capabilities.workers}`));
   }
 
-  const image = await steps.step('build stand-in image', () => buildStandinImage(say));
-  say(`  image ${image.ref} (${(image.sizeBytes / 1e6).toFixed(1)} MB)`);
-  if (plan.workloads.some((w) => w.image === null)) {
-    await steps.step('load images into cluster', () => cluster.loadImages([image.archive], say));
+  const usesStandin = objects.some((o) => JSON.stringify(o.spec ?? {}).includes(`"${tools.standin.ref}"`));
+  const archives = [...(usesStandin ? [tools.standin.archive] : []), ...own.archives];
+  if (archives.length > 0) {
+    await steps.step(`load ${archives.length} image(s) into the cluster`, () => cluster.loadImages(archives, say));
   }
 
   const kc: KubeConfig = kubeFromFile(cluster.kubeconfigPath, cluster.context);
-  const namespace = `kch-${ctx.runId.toLowerCase().replace(/[^a-z0-9-]/g, '-')}`.slice(0, 63).replace(/-+$/, '');
   await steps.step(`namespace ${namespace}`, () =>
     createRunNamespace(kc, namespace, { 'app.kubernetes.io/managed-by': 'kube-chaos-harness', 'kube-chaos-harness/run': ctx.runId.slice(0, 63) }),
   );
-  // Always: a kept cluster must not keep the run's NodePorts allocated for the next run.
-  steps.onTeardown(`delete namespace ${namespace}`, () => deleteNamespace(kc, namespace, { deadlineMs: 180_000 }));
-
-  const objects = await steps.step('render manifests', async () => {
-    // One render per deploy folder: workloads sharing a folder (proxy + upstream) set their own objects.
-    const all = await renderWorkloads(plan.workloads, { namespace, imageRef: image.ref });
-    writeFileSync(join(ctx.runDir, 'manifests.json'), JSON.stringify(all, null, 2));
-    return all;
-  });
+  if (!ctx.made.clusterGoes) {
+    ctx.made.namespace = namespace;
+    // A kept cluster must not keep the run's NodePorts: the namespace goes, its pods without
+    // their grace periods (the run is over; observers stopped before teardown).
+    steps.onTeardown(`delete namespace ${namespace}`, async (hurry) => {
+      const r = await deleteRunNamespace(kc, namespace, { waitMs: 60_000, progress: say, hurry });
+      say(`  namespace ${namespace}: ${r.gone ? 'gone' : 'still Terminating'} after ${seconds(r.ms)} (${r.forcedPods} pods deleted without grace)`);
+    });
+  }
   await steps.step(`deploy ${plan.workloads.map((w) => w.name).join(', ')}`, async () => {
     await applyObjects(kc, objects, say);
     await waitWorkloadsReady(kc, namespace, objects, { deadlineMs: 300_000, progress: say, signal });
@@ -169,7 +220,8 @@ async function execute(plan: Plan, opts: RunOptions, ctx: RunContext): Promise<v
   const observers = await steps.step('start observers', () => startObservers(kc, { namespace, followLogs: true, signal }));
   ctx.setObserversStop(() => observers.stop());
 
-  await steps.step(`load + chaos (${plan.durationS} s planned)`, async () => {
+  // Stopping k6 and reading back what it sent takes a moment: a longer bound before abandoning.
+  await steps.step(`load + chaos (${plan.durationS} s planned)`, { stopWithinMs: 60_000 }, async () => {
     let chaos: Promise<ChaosMark[]> = Promise.resolve([]);
     // HPAs paused by a scale action stay paused until the load ends, not just the last action.
     let loadFinished: () => void = () => {};
