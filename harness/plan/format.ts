@@ -63,6 +63,7 @@ export function formatPlan(plan: Plan): string {
   out.push(`scale     ${plan.scale} — ${plan.scaleReason}`);
   out.push(`seed      ${plan.seed}${plan.seedReason ? ` — ${plan.seedReason}` : ''}`);
   out.push(`duration  ${plan.durationS} s of load`);
+  if (plan.loadFrom) out.push(`load from ${plan.loadFrom}${plan.loadFromReason ? ` — ${plan.loadFromReason}` : ''}`);
   out.push(`output    ${plan.outDir}/<run id>/${plan.keepCluster ? '  (cluster kept afterwards)' : ''}`);
   if (Object.keys(plan.overrides).length > 0) {
     out.push(`--set     ${Object.entries(plan.overrides).map(([k, v]) => `${k}=${v}`).join(', ')}`);
@@ -104,7 +105,14 @@ export function formatPlan(plan: Plan): string {
   out.push(table(['stream', 'stage', 'start', 'end', 'len', 'target'], rows));
   for (const e of entries) out.push(`  ${e}`);
 
-  out.push('', `shards: ${plan.shards} k6 process(es) (peak ${num(plan.load.peakRate)} req/s ÷ ${num(plan.perShardCapacity)} req/s per process, rounded up)`);
+  const r = plan.runners;
+  out.push(
+    '',
+    r
+      ? `shards: ${plan.shards} k6 runner pod(s) in the run's namespace (peak ${num(plan.load.peakRate)} req/s ÷ ${num(r.perPodRate)} req/s per pod, rounded up; ${r.perPodRateReason}); ` +
+          `each requests cpu ${r.requests.cpu}, memory ${r.requests.memory}, memory limit ${r.limits.memory}`
+      : `shards: ${plan.shards} k6 process(es) (peak ${num(plan.load.peakRate)} req/s ÷ ${num(plan.perShardCapacity)} req/s per process, rounded up)`,
+  );
   const shardRows: string[][] = [];
   const perShard = (kind: string, unit: string, s: PlannedStream | null) => {
     if (s) shardRows.push([kind, `${num(s.perShardPeak * plan.shards)} ${unit}`, `${num(s.perShardPeak)} ${unit}`]);

@@ -15,6 +15,8 @@ import {
   type PlannedStream,
   type PlannedWorkload,
   type ProviderName,
+  type LoadFrom,
+  type PlannedRunners,
 } from './types.ts';
 
 /** Requests/s one k6 process sustains here (raw k6 measured 16–18k req/s on loopback). */
@@ -29,6 +31,49 @@ export const LOAD_BUDGET_PER_CORE: Record<ProviderName, { rate: number; sessions
   kind: { rate: 400, sessions: 100, why: 'kind path: k6, two proxy hops and CPU-limited pods share the cores' },
   existing: { rate: 3_000, sessions: 400, why: 'existing cluster: only k6 runs on this machine' },
 };
+
+/**
+ * What one k6 runner pod is planned to carry, and what it asks of its node, by provider. On kind
+ * the nodes share this machine's cores with the workloads, so runners are small; on an existing
+ * cluster a runner gets the cores one k6 process uses for its rate (raw k6: 16–18k req/s on 2 cores).
+ */
+export const RUNNER_BUDGET: Record<ProviderName, { perPodRate: number; requests: { cpu: string; memory: string }; limits: { memory: string }; why: string }> = {
+  kind: { perPodRate: 1_000, requests: { cpu: '250m', memory: '256Mi' }, limits: { memory: '1Gi' }, why: 'kind default: the nodes share this machine\'s cores' },
+  existing: { perPodRate: 5_000, requests: { cpu: '1', memory: '512Mi' }, limits: { memory: '2Gi' }, why: 'existing-cluster default: one core per runner' },
+};
+/** More runner pods than this is a plan error (a typo in --per-pod-rate, not a test). */
+export const MAX_RUNNER_PODS = 64;
+
+/** --load-from, else the default: host (the runner image cannot reach an existing cluster without a registry yet). */
+export function chooseLoadFrom(flag: LoadFrom | undefined, provider: ProviderName): { loadFrom: LoadFrom; reason: string } {
+  if (flag !== undefined) {
+    if (flag !== 'host' && flag !== 'cluster') throw new UsageError(`unknown --load-from '${String(flag)}'; valid: host, cluster`);
+    return { loadFrom: flag, reason: `--load-from ${flag}` };
+  }
+  return provider === 'kind'
+    ? { loadFrom: 'host', reason: 'default on kind: k6 beside the harness through NodePorts on 127.0.0.1 (--load-from cluster runs it as pods)' }
+    : { loadFrom: 'host', reason: 'default for now: runner pods need their image in the cluster, which needs a registry on existing clusters (--load-from cluster where images load)' };
+}
+
+/** Runner pods for a peak rate: ceil(peak / per-pod rate), at least 1. */
+export function planRunners(peakRate: number, provider: ProviderName, perPodRate?: number): PlannedRunners {
+  const budget = RUNNER_BUDGET[provider];
+  if (perPodRate !== undefined && (!Number.isFinite(perPodRate) || perPodRate <= 0)) {
+    throw new UsageError(`--per-pod-rate ${perPodRate}: must be a number of req/s > 0`);
+  }
+  const rate = perPodRate ?? budget.perPodRate;
+  const pods = Math.max(1, Math.ceil(peakRate / rate));
+  if (pods > MAX_RUNNER_PODS) {
+    throw new UsageError(`--per-pod-rate ${rate}: peak ${peakRate} req/s would need ${pods} runner pods (at most ${MAX_RUNNER_PODS}); raise it`);
+  }
+  return {
+    pods,
+    perPodRate: rate,
+    perPodRateReason: perPodRate !== undefined ? `--per-pod-rate ${perPodRate}` : `${budget.why}: ${budget.perPodRate} req/s per pod`,
+    requests: { ...budget.requests },
+    limits: { ...budget.limits },
+  };
+}
 
 export const DEFAULT_HTTP_TIMEOUT_S = 10;
 export const MAX_SCALE = 10;
@@ -51,6 +96,10 @@ export interface ResolveOptions {
   /** The scenario's file, for error messages. */
   file?: string;
   perShardCapacity?: number;
+  /** --load-from; default host. */
+  loadFrom?: LoadFrom;
+  /** --per-pod-rate: req/s one runner pod carries (cluster only). */
+  perPodRate?: number;
 }
 
 /** FNV-1a (32 bit) of the scenario name: the same scenario always gets the same seed. */
@@ -236,7 +285,11 @@ export function resolvePlan(input: Scenario, opts: ResolveOptions): Plan {
     ...(ws ? [{ stages: ws, weight: mps }] : []),
   ]);
   const perShardCapacity = opts.perShardCapacity ?? PER_SHARD_CAPACITY;
-  const shards = Math.max(1, Math.ceil(peakRate / perShardCapacity));
+  const where = chooseLoadFrom(opts.loadFrom, opts.provider.name);
+  if (opts.perPodRate !== undefined && where.loadFrom !== 'cluster') throw new UsageError('--per-pod-rate sizes runner pods: it goes with --load-from cluster');
+  const runners = where.loadFrom === 'cluster' ? planRunners(peakRate, opts.provider.name, opts.perPodRate) : null;
+  // In the cluster one runner pod is one shard (one execution segment).
+  const shards = runners ? runners.pods : Math.max(1, Math.ceil(peakRate / perShardCapacity));
   const stream = (stages: PlannedStage[] | null, entry: PlannedStream['entry'] | undefined): PlannedStream | null =>
     stages && entry ? { entry, stages, perShardPeak: peakOfSum([{ stages, weight: 1 }]) / shards } : null;
 
@@ -315,6 +368,9 @@ export function resolvePlan(input: Scenario, opts: ResolveOptions): Plan {
     overrides: Object.fromEntries(overrides.map((o) => [o.key, o.raw])),
     outDir: opts.outDir ?? 'runs',
     keepCluster: opts.keepCluster ?? false,
+    loadFrom: where.loadFrom,
+    loadFromReason: where.reason,
+    runners,
   };
   return plan;
 }

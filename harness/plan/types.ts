@@ -7,6 +7,21 @@ export const PLAN_SCHEMA = 'plan/v1' as const;
 
 export type ProviderName = 'kind' | 'existing';
 
+/** Where k6 runs: processes beside the harness (NodePorts on 127.0.0.1) or runner pods in the run's namespace. */
+export type LoadFrom = 'host' | 'cluster';
+
+/** k6 runner pods for `--load-from cluster`: one pod per shard, sized from a per-pod rate budget. */
+export interface PlannedRunners {
+  pods: number;
+  /** Request rate one runner pod is planned to carry (req/s); pods = ceil(peak / perPodRate). */
+  perPodRate: number;
+  /** Why this budget (--per-pod-rate, or the provider's default). */
+  perPodRateReason: string;
+  /** Per pod, as Kubernetes quantities. */
+  requests: { cpu: string; memory: string };
+  limits: { memory: string };
+}
+
 export interface PlannedStage {
   name: string;
   startS: number;
@@ -112,4 +127,10 @@ export interface Plan {
   /** Where the run folder goes (--out). */
   outDir: string;
   keepCluster: boolean;
+  /** Where k6 runs (optional: added after plan/v1; absent = host). */
+  loadFrom?: LoadFrom;
+  /** Why (flag or default). */
+  loadFromReason?: string;
+  /** The runner pods when loadFrom is 'cluster' (then shards = runners.pods). */
+  runners?: PlannedRunners | null;
 }
