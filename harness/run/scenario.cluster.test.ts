@@ -8,6 +8,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { EventRecord, HpaRecord, Timeline, WorkloadLogRecord } from '../timeline/types.ts';
 import type { Scorecard } from '../score/scorecard.ts';
+import { exec } from '../tools/exec.ts';
+import { ownScenarioFolder, OWN_IMAGE } from './own-scenario.fixture.ts';
 
 const CLUSTER = 'kch-e2e';
 const out = mkdtempSync(join(tmpdir(), 'kch-e2e-'));
@@ -155,4 +157,30 @@ describe('scenarios end to end on kind', () => {
     expect(t.steps.some((s) => s.name.startsWith('teardown: delete namespace') && s.outcome === 'ok')).toBe(true);
     expect(readdirSync(run.runDir).length).toBeGreaterThan(2);
   });
+
+  it('a scenario file of your own, outside the repo, with its own kustomize folder and a locally built image, runs like the built-in ones', async () => {
+    // "Built locally, tagged differently from the stand-in's": the stand-in retagged as the user's image.
+    const { buildStandinImage, ensureStandinInPodman } = await import('../../deploy/index.ts');
+    const standin = await buildStandinImage();
+    await ensureStandinInPodman(standin);
+    await exec('podman', ['tag', standin.ref, OWN_IMAGE], { timeoutMs: 30_000 });
+    try {
+      const dir = ownScenarioFolder(mkdtempSync(join(tmpdir(), 'kch-own-')));
+      const run = await scenario([join(dir, 'my-scenario.ts')]);
+      expect(run.output).toContain(`found in podman's store as ${OWN_IMAGE}`);
+      expect(run.code, run.output.slice(-3000)).toBe(0);
+      const manifests = readJson<{ kind: string; metadata: { name: string }; spec: { template: { spec: { containers: { image: string }[] } } } }[]>(join(run.runDir, 'manifests.json'));
+      expect(manifests.find((o) => o.kind === 'Deployment' && o.metadata.name === 'my-service')?.spec.template.spec.containers[0]?.image).toBe(OWN_IMAGE);
+      for (const f of ['report.html', 'report.json', 'junit.xml', 'summary.md']) expect(existsSync(join(run.runDir, f)), f).toBe(true);
+      const card = readJson<{ scorecard: Scorecard }>(join(run.runDir, 'report.json')).scorecard;
+      expect(card.verdict).toBe('pass');
+      const t = readJson<Timeline>(join(run.runDir, 'timeline.json'));
+      expect(t.load!.totals.requests).toBe(sumSummaries(t).requests);
+      expect(t.load!.totals.requests).toBeGreaterThan(2000);
+      expect(t.chaos.find((c) => c.action === 'rollout')?.outcome).toBe('ok');
+    } finally {
+      await exec('podman', ['untag', OWN_IMAGE], { timeoutMs: 30_000, nothrow: true });
+    }
+  });
 });
+
