@@ -13,6 +13,7 @@ import { loadOnlyPlan } from '../load/load-only-plan.ts';
 import { assertLoopbackTargets } from '../load/loopback.ts';
 import { formatLoadSummary } from '../load/report-text.ts';
 import { TIMELINE_SCHEMA, type Timeline } from '../timeline/types.ts';
+import { STOP_SIGNALS } from '../run/interrupts.ts';
 
 /** "90", "90s", "2m", "1m30s" -> seconds. */
 export function parseDurationS(text: string, flag: string): number {
@@ -101,13 +102,16 @@ async function main(): Promise<number> {
   });
   writeFileSync(join(runDir, 'plan.json'), JSON.stringify(plan, null, 2));
 
+  // SIGINT and SIGTERM alike: the first stops k6 gracefully, the second meets Node's default.
   const stop = new AbortController();
-  const onSigint = () => {
-    process.stderr.write('\nSIGINT: stopping k6 (again to force)\n');
-    process.off('SIGINT', onSigint);
+  let stoppedBy = '';
+  const onSignal = (sig: NodeJS.Signals) => {
+    process.stderr.write(`\n${sig}: stopping k6 (again to force)\n`);
+    for (const s of STOP_SIGNALS) process.off(s, onSignal);
+    stoppedBy = sig;
     stop.abort();
   };
-  process.on('SIGINT', onSigint);
+  for (const s of STOP_SIGNALS) process.on(s, onSignal);
   const startedAt = Date.now();
   const progress = (line: string) => process.stderr.write(`${line}\n`);
   let loadStep: Timeline['steps'][number];
@@ -119,7 +123,7 @@ async function main(): Promise<number> {
     loadStep = { name: 'load', startedAt, endedAt: Date.now(), outcome: 'failed', error: (err as Error).message };
     throw err;
   } finally {
-    process.off('SIGINT', onSigint);
+    STOP_SIGNALS.forEach((s) => process.off(s, onSignal));
     const timeline: Timeline = {
       schema: TIMELINE_SCHEMA,
       runId,
@@ -132,7 +136,7 @@ async function main(): Promise<number> {
       kube: [],
       witnesses: { k6Summaries: result?.summaries ?? [] },
       steps: [loadStep!],
-      interrupted: stop.signal.aborted ? { at: Date.now(), reason: 'SIGINT' } : null,
+      interrupted: stop.signal.aborted ? { at: Date.now(), reason: stoppedBy } : null,
     };
     writeFileSync(join(runDir, 'timeline.json'), JSON.stringify(timeline, null, 2));
   }
