@@ -60,13 +60,23 @@ function sloHolds(t: Timeline, s: LoadSecond): boolean | null {
   return true;
 }
 
+/** The inputs every part of the HPA score reads: one HPA, its workload, its status, events and rollouts. */
+interface HpaInputs {
+  t: Timeline;
+  h: NonNullable<Timeline['plan']['scoring']['hpa']>;
+  hpa: string;
+  workload: string;
+  zero: EpochMs;
+  records: HpaRecord[];
+  rollouts: RolloutRecord[];
+  events: EventRecord[];
+  changes: { change: ReplicaChange; record: HpaRecord }[];
+}
+
 export function hpaReaction(t: Timeline): Scored<HpaScore | null> {
   const target = hpaTarget(t);
   const h = t.plan.scoring.hpa;
   if (!target || !h) return { score: null, checks: [], notes: [] };
-  const zero = runZero(t);
-  const checks: Check[] = [];
-  const notes: string[] = [];
   const records = t.kube.filter((r): r is HpaRecord => r.kind === 'hpa' && r.name === target.hpa).sort((a, b) => a.at - b.at);
   const rollouts = t.kube
     .filter((r): r is RolloutRecord => r.kind === 'rollout' && r.object !== 'ReplicaSet' && r.name === target.workload)
@@ -77,9 +87,37 @@ export function hpaReaction(t: Timeline): Scored<HpaScore | null> {
         r.kind === 'event' && r.reason === 'SuccessfulRescale' && r.involved.name === target.hpa && r.involved.kind === 'HorizontalPodAutoscaler',
     )
     .sort((a, b) => a.at - b.at);
+  const inp: HpaInputs = { t, h, hpa: target.hpa, workload: target.workload, zero: runZero(t), records, rollouts, events, changes: replicaChanges(records) };
 
-  const changes = replicaChanges(records);
-  // Witness: every rescale must have its event, and every event a rescale.
+  const witness = rescaleWitness(inp);
+  const observed = statusObserved(inp);
+  const flapping = flapsOf(inp);
+  const stabilisation = scaleDownStabilisation(inp);
+  const steps = loadSteps(inp);
+  const windowS = h.scaleDownStabilizationS ?? K8S_DEFAULT_SCALE_DOWN_WINDOW_S;
+  return {
+    score: {
+      hpa: target.hpa,
+      workload: target.workload,
+      perPodRate: h.perPodRate,
+      stabilisationWindowS: windowS,
+      stabilisationSource: h.scaleDownStabilizationS !== undefined ? 'scenario' : 'kubernetes-default',
+      steps: steps.steps,
+      changes: inp.changes.map((c) => c.change),
+      flaps: flapping.flaps,
+      scaleDowns: stabilisation.scaleDowns,
+      witnessToleranceMs: HPA_WITNESS_TOLERANCE_MS,
+      witnessToleranceWhy: TOLERANCE_WHY,
+      unmatchedEvents: witness.unmatched.map((e) => ({ at: e.at, message: e.message })),
+    },
+    checks: [...witness.checks, ...observed, ...flapping.checks, ...stabilisation.checks, ...steps.checks],
+    notes: steps.notes,
+  };
+}
+
+/** Witness: every rescale must have its SuccessfulRescale event, and every event a rescale. */
+function rescaleWitness({ hpa, zero, events, changes }: HpaInputs): { checks: Check[]; unmatched: EventRecord[] } {
+  const checks: Check[] = [];
   const used = new Set<EventRecord>();
   for (const { change, record } of changes) {
     const ev = events.find(
@@ -99,15 +137,15 @@ export function hpaReaction(t: Timeline): Scored<HpaScore | null> {
     checks.push({
       id: `witness.hpa-event/${change.from}->${change.to}@${Math.round((change.at - zero) / 1000)}s`,
       area: 'witness',
-      subject: target.hpa,
+      subject: hpa,
       metric: 'SuccessfulRescale event matches status',
       status: ev ? 'pass' : rescaled ? 'fail' : 'skip',
       measured: ev ? round2((ev.at - change.at) / 1000) : null,
       limit: `|Δt| <= ${HPA_WITNESS_TOLERANCE_MS / 1000} s`,
       window: { from: change.at - HPA_WITNESS_TOLERANCE_MS, to: change.at + HPA_WITNESS_TOLERANCE_MS },
       message: ev
-        ? `HPA ${target.hpa} ${change.from}→${change.to} at ${atLabel(zero, change.at)} matches event "${ev.message}" at ${atLabel(zero, ev.at)}`
-        : `HPA ${target.hpa} desiredReplicas ${change.from}→${change.to} at ${atLabel(zero, change.at)} has no SuccessfulRescale "New size: ${change.to}" event within ${HPA_WITNESS_TOLERANCE_MS / 1000} s`,
+        ? `HPA ${hpa} ${change.from}→${change.to} at ${atLabel(zero, change.at)} matches event "${ev.message}" at ${atLabel(zero, ev.at)}`
+        : `HPA ${hpa} desiredReplicas ${change.from}→${change.to} at ${atLabel(zero, change.at)} has no SuccessfulRescale "New size: ${change.to}" event within ${HPA_WITNESS_TOLERANCE_MS / 1000} s`,
     });
   }
   const unmatched = events.filter((e) => !used.has(e));
@@ -115,30 +153,41 @@ export function hpaReaction(t: Timeline): Scored<HpaScore | null> {
     checks.push({
       id: `witness.hpa-unmatched-event@${Math.round((e.at - zero) / 1000)}s`,
       area: 'witness',
-      subject: target.hpa,
+      subject: hpa,
       metric: 'SuccessfulRescale event matches status',
       status: 'fail',
       measured: e.message,
       limit: 'a desiredReplicas change within 1 s',
       window: { from: e.at - HPA_WITNESS_TOLERANCE_MS, to: e.at + HPA_WITNESS_TOLERANCE_MS },
-      message: `event "${e.message}" at ${atLabel(zero, e.at)} matches no observed desiredReplicas change of HPA ${target.hpa}`,
+      message: `event "${e.message}" at ${atLabel(zero, e.at)} matches no observed desiredReplicas change of HPA ${hpa}`,
     });
   }
 
+  return { checks, unmatched };
+}
+
+/** The HPA's status must have been seen at all. */
+function statusObserved({ hpa, records }: HpaInputs): Check[] {
+  const checks: Check[] = [];
   if (records.length === 0) {
     checks.push({
       id: 'hpa.observed',
       area: 'hpa',
-      subject: target.hpa,
+      subject: hpa,
       metric: 'HPA status records',
       status: 'fail',
       measured: 0,
       limit: '>= 1',
-      message: `no status of HPA ${target.hpa} was observed during the run`,
+      message: `no status of HPA ${hpa} was observed during the run`,
     });
   }
 
-  // Flapping: direction changes of desiredReplicas.
+  return checks;
+}
+
+/** Flapping: direction changes of desiredReplicas. */
+function flapsOf({ h, hpa, zero, changes }: HpaInputs): { flaps: number; checks: Check[] } {
+  const checks: Check[] = [];
   let flaps = 0;
   for (let i = 1; i < changes.length; i++) {
     const a = changes[i - 1]!.change;
@@ -149,15 +198,20 @@ export function hpaReaction(t: Timeline): Scored<HpaScore | null> {
     checks.push({
       id: 'hpa.flaps',
       area: 'hpa',
-      subject: target.hpa,
+      subject: hpa,
       metric: 'direction changes of desiredReplicas',
       status: flaps <= h.maxFlaps ? 'pass' : 'fail',
       measured: flaps,
       limit: `<= ${h.maxFlaps}`,
-      message: `HPA ${target.hpa} changed direction ${flaps} times (${changes.map((c) => `${c.change.from}→${c.change.to}@${atLabel(zero, c.change.at)}`).join(', ') || 'no changes'}); limit ${h.maxFlaps}`,
+      message: `HPA ${hpa} changed direction ${flaps} times (${changes.map((c) => `${c.change.from}→${c.change.to}@${atLabel(zero, c.change.at)}`).join(', ') || 'no changes'}); limit ${h.maxFlaps}`,
     });
   }
 
+  return { flaps, checks };
+}
+
+function scaleDownStabilisation({ h, hpa, zero, changes }: HpaInputs): { scaleDowns: ScaleDown[]; checks: Check[] } {
+  const checks: Check[] = [];
   // Scale-down stabilisation: the HPA recommended at least the old size when it last raised desired
   // above the new size, so a decrease sooner than the window after that breaks the stabilisation.
   const windowS = h.scaleDownStabilizationS ?? K8S_DEFAULT_SCALE_DOWN_WINDOW_S;
@@ -172,17 +226,23 @@ export function hpaReaction(t: Timeline): Scored<HpaScore | null> {
       checks.push({
         id: `hpa.scale-down/${change.from}->${change.to}@${Math.round((change.at - zero) / 1000)}s`,
         area: 'hpa',
-        subject: target.hpa,
+        subject: hpa,
         metric: 'scale-down after stabilisation window',
         status: honours ? 'pass' : 'fail',
         measured: round2(since!),
         limit: `>= ${windowS}`,
-        message: `HPA ${target.hpa} scaled down ${change.from}→${change.to} at ${atLabel(zero, change.at)}, ${round2(since!)} s after it last scaled up above ${change.to}; stabilisation window ${windowS} s`,
+        message: `HPA ${hpa} scaled down ${change.from}→${change.to} at ${atLabel(zero, change.at)}, ${round2(since!)} s after it last scaled up above ${change.to}; stabilisation window ${windowS} s`,
       });
     }
   }
 
-  // Load steps.
+  return { scaleDowns, checks };
+}
+
+/** Per load step: reaction, readiness, overshoot and SLO recovery. */
+function loadSteps({ t, h, hpa, zero, records, rollouts, changes }: HpaInputs): { steps: HpaStep[]; checks: Check[]; notes: string[] } {
+  const checks: Check[] = [];
+  const notes: string[] = [];
   const stream = stepStream(t);
   const steps: HpaStep[] = [];
   const seconds = t.load?.seconds ?? [];
@@ -265,31 +325,13 @@ export function hpaReaction(t: Timeline): Scored<HpaScore | null> {
           `HPA step '${st.name}': the achieved rate never reached ${STEP_REACHED * 100} % of ${st.toTarget} req/s (max ${maxAchieved}); the step is timed from its planned start ${atLabel(zero, plannedStartAt)}.`,
         );
       }
-      checks.push(...stepChecks(zero, target.hpa, step, h));
+      checks.push(...stepChecks(zero, hpa, step, h));
     }
   }
   notes.push(
     `HPA steps start at the first second whose achieved rate reaches ${STEP_REACHED * 100} % of the new stage's target; "SLOs hold again" = ${SUSTAINED_S} consecutive seconds within the success ratio and latency limit.`,
   );
-
-  return {
-    score: {
-      hpa: target.hpa,
-      workload: target.workload,
-      perPodRate: h.perPodRate,
-      stabilisationWindowS: windowS,
-      stabilisationSource: h.scaleDownStabilizationS !== undefined ? 'scenario' : 'kubernetes-default',
-      steps,
-      changes: changes.map((c) => c.change),
-      flaps,
-      scaleDowns,
-      witnessToleranceMs: HPA_WITNESS_TOLERANCE_MS,
-      witnessToleranceWhy: TOLERANCE_WHY,
-      unmatchedEvents: unmatched.map((e) => ({ at: e.at, message: e.message })),
-    },
-    checks,
-    notes,
-  };
+  return { steps, checks, notes };
 }
 
 function stepChecks(zero: EpochMs, hpa: string, s: HpaStep, h: NonNullable<Timeline['plan']['scoring']['hpa']>): Check[] {
