@@ -6,6 +6,7 @@ import type { ChaosMark } from '../timeline/types.ts';
 import { apiMessage } from '../kube/api-error.ts';
 import { toEpoch } from '../kube/time.ts';
 import { type ChaosContext, resolveWorkload } from './context.ts';
+import { isHarnessPod } from '../load/in-cluster/labels.ts';
 import { actionSeed, pickVictims, seededRandom, victimCount } from './seeded-random.ts';
 
 type PodKillStep = Extract<PlannedChaos['step'], { action: 'pod-kill' }>;
@@ -18,7 +19,8 @@ export async function podKill(ctx: ChaosContext, planned: PlannedChaos, step: Po
   const core = ctx.kc.makeApiClient(k8s.CoreV1Api);
   const target = await resolveWorkload(ctx, planned.id, step.target);
   const pods = await core.listNamespacedPod({ namespace: ctx.namespace, labelSelector: target.selector });
-  const alive = pods.items.filter((p) => !p.metadata?.deletionTimestamp && p.status?.phase !== 'Succeeded' && p.status?.phase !== 'Failed');
+  // The harness's own pods (k6 runners, the run's Prometheus) are never victims, whatever the selector.
+  const alive = pods.items.filter((p) => !isHarnessPod(p.metadata?.labels) && !p.metadata?.deletionTimestamp && p.status?.phase !== 'Succeeded' && p.status?.phase !== 'Failed');
   const n = victimCount(alive.length, step);
   const victims = pickVictims(
     alive.map((p) => ({ name: p.metadata?.name ?? '', createdAt: toEpoch(p.metadata?.creationTimestamp) ?? 0 })),

@@ -25,6 +25,8 @@ export const SCENARIO_FLAGS = {
   plan: { type: 'boolean', help: 'print the resolved plan and stop (never touches a cluster)' },
   json: { type: 'boolean', help: 'with --plan or --list: print JSON' },
   provider: { type: 'string', value: 'kind|existing', help: 'cluster to run on (default: detected, see npm run doctor)' },
+  'load-from': { type: 'string', value: 'host|cluster', help: 'where k6 runs: beside the harness (default) or as runner pods in the run\'s namespace' },
+  'per-pod-rate': { type: 'string', value: '<req/s>', help: 'with --load-from cluster: rate one k6 runner pod carries; pods = ceil(peak / it)' },
   scale: { type: 'string', value: '<x>', help: "multiply the seeds' full-scale rates (default: what fits this machine)" },
   duration: { type: 'string', value: '<s>', help: 'total load duration (90, 90s, 2m); stages and chaos offsets stretch with it' },
   seed: { type: 'string', value: '<n>', help: 'random seed for pod picks (default: derived from the scenario name)' },
@@ -142,6 +144,8 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv = pro
     if (!/^[a-z0-9]([a-z0-9.-]{0,251}[a-z0-9])?$/.test(node)) throw new UsageError(`--allow-node-fail '${node}': not a node name`);
   }
   const provider = await chooseProvider(v.provider);
+  const loadFrom = v['load-from'] === undefined ? undefined : choiceFlag('load-from', v['load-from'], ['host', 'cluster'] as const);
+  const perPodRate = v['per-pod-rate'] === undefined ? undefined : numberFlag('per-pod-rate', v['per-pod-rate'], (n) => (n > 0 ? null : 'must be > 0'));
 
   const base: Omit<ResolveOptions, 'file'> = {
     provider,
@@ -152,6 +156,8 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv = pro
     sets: v.set ?? [],
     outDir: v.out ?? 'runs',
     keepCluster: v['keep-cluster'] ?? false,
+    loadFrom,
+    perPodRate,
   };
   // Resolve every plan first: a bad --set or --duration fails before the first run starts.
   const plans: Plan[] = chosen.map((name) => {

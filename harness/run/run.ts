@@ -166,6 +166,9 @@ async function execute(plan: Plan, opts: RunOptions, ctx: RunContext): Promise<v
   const needed = neededImages(rendered, plan.workloads, tools.standin.ref);
   const own = needed.length === 0 ? { archives: [], names: new Map<string, string>() } : await steps.step('images of your own', () => prepareOwnImages(needed, say, signal));
   const objects = renameImages(rendered, own.names);
+  // --load-from cluster: k6 runner pods and the run's Prometheus, their images built like the stand-in.
+  const inCluster = plan.loadFrom === 'cluster' ? await import('../load/in-cluster/index.ts') : null;
+  const loadImages = inCluster ? await steps.step('k6 runner and Prometheus images', () => inCluster.buildLoadImages(tools.k6, say, signal)) : null;
   writeFileSync(join(ctx.runDir, 'manifests.json'), JSON.stringify(objects, null, 2));
 
   const provider = providerByName(plan.provider);
@@ -183,7 +186,10 @@ async function execute(plan: Plan, opts: RunOptions, ctx: RunContext): Promise<v
   }
 
   const usesStandin = objects.some((o) => JSON.stringify(o.spec ?? {}).includes(`"${tools.standin.ref}"`));
-  const archives = [...(usesStandin ? [tools.standin.archive] : []), ...own.archives];
+  const archives = [...(usesStandin ? [tools.standin.archive] : []), ...own.archives, ...(loadImages ? [loadImages.runner.archive, loadImages.prometheus.archive] : [])];
+  if (loadImages && !cluster.capabilities.imageLoad) {
+    throw new StepFailed('cluster up', new Error(`--load-from cluster needs the runner image in the cluster, and ${cluster.provider} cannot load images here (no registry path yet); use --load-from host`));
+  }
   if (archives.length > 0) {
     await steps.step(`load ${archives.length} image(s) into the cluster`, () => cluster.loadImages(archives, say));
   }
@@ -214,7 +220,8 @@ async function execute(plan: Plan, opts: RunOptions, ctx: RunContext): Promise<v
     allowedNamespaces: [namespace, ...opts.allowNamespaces],
   };
   await steps.step('chaos preflight', () => preflightChaos(kc, namespace, plan.chaos, chaosGuards));
-  const targets = await steps.step('resolve load targets', () => resolveTargets(kc, namespace, plan, cluster.capabilities.nodePortsOnLoopback));
+  const clusterTargets = inCluster ? await steps.step('resolve load targets (in-cluster Services)', () => inCluster.resolveClusterTargets(kc, namespace, plan)) : null;
+  const targets = clusterTargets ? clusterTargets.targets : await steps.step('resolve load targets', () => resolveTargets(kc, namespace, plan, cluster.capabilities.nodePortsOnLoopback));
   for (const [kind, url] of Object.entries(targets)) say(`  ${kind} → ${url}`);
 
   const observers = await steps.step('start observers', () => startObservers(kc, { namespace, followLogs: true, signal }));
@@ -226,27 +233,24 @@ async function execute(plan: Plan, opts: RunOptions, ctx: RunContext): Promise<v
     // HPAs paused by a scale action stay paused until the load ends, not just the last action.
     let loadFinished: () => void = () => {};
     const loadDone = new Promise<void>((r) => (loadFinished = r));
-    const result = await runLoad({
-      plan,
-      runId: ctx.runId,
-      runDir: ctx.runDir,
-      targets,
-      signal,
-      progress: say,
-      onStarted: (loadStartedAt) => {
-        timeline.loadStartedAt = loadStartedAt;
-        chaos = runChaosSchedule(kc, {
-          namespace,
-          chaos: plan.chaos,
-          loadStartedAt,
-          seed: plan.seed,
-          signal,
-          progress: say,
-          ...chaosGuards,
-          restoreHpasAfter: loadDone,
-        });
-      },
-    }).finally(() => loadFinished());
+    const onStarted = (loadStartedAt: number) => {
+      timeline.loadStartedAt = loadStartedAt;
+      chaos = runChaosSchedule(kc, {
+        namespace,
+        chaos: plan.chaos,
+        loadStartedAt,
+        seed: plan.seed,
+        signal,
+        progress: say,
+        ...chaosGuards,
+        restoreHpasAfter: loadDone,
+      });
+    };
+    const common = { plan, runId: ctx.runId, runDir: ctx.runDir, signal, progress: say, onStarted };
+    const result = await (inCluster && clusterTargets && loadImages
+      ? inCluster.runLoadInCluster({ ...common, kc, namespace, targets: clusterTargets, images: loadImages })
+      : runLoad({ ...common, targets })
+    ).finally(() => loadFinished());
     timeline.load = result.series;
     timeline.witnesses.k6Summaries = result.summaries;
     timeline.witnesses.k6Exits = result.exits;

@@ -1,0 +1,182 @@
+// Pure: the objects `--load-from cluster` creates in the run's namespace. One bare Pod per shard
+// (not an indexed Job): each shard has its own execution segment in its arguments, and a runner
+// that dies must stay dead and be named — a Job would replace it and replay its segment from the
+// start. Plus the run's Prometheus (ConfigMap, Pod, Service) that the runners remote-write to.
+// Every object carries the role label that chaos refuses to touch (harness/chaos/pod-kill.ts).
+import type { PlannedRunners } from '../../plan/types.ts';
+import { SHAPE_ENV, type LoadShape } from '../../../scenarios/k6/shape.ts';
+import type { ShardSegment } from '../segments.ts';
+import { PROMETHEUS_BINARY, RUNNER_ENTRY } from './images.ts';
+
+import { HARNESS_ROLE_LABEL, PROMETHEUS_ROLE, RUNNER_ROLE } from './labels.ts';
+
+export { HARNESS_ROLE_LABEL, PROMETHEUS_ROLE, RUNNER_ROLE } from './labels.ts';
+export const SHARD_LABEL = 'kube-chaos-harness/shard';
+export const PROMETHEUS_NAME = 'kch-prometheus';
+export const PROMETHEUS_PORT = 9090;
+export const RUNNER_API_PORT = 6565;
+export const RUNNER_CONTAINER = 'k6';
+
+export function runnerPodName(shard: number): string {
+  return `kch-k6-runner-${shard}`;
+}
+
+/** Label selector of the runner pods of this run. */
+export const RUNNER_SELECTOR = `${HARNESS_ROLE_LABEL}=${RUNNER_ROLE}`;
+
+export interface KubeManifest {
+  apiVersion: string;
+  kind: string;
+  metadata: { name: string; namespace: string; labels: Record<string, string> };
+  [field: string]: unknown;
+}
+
+function labels(role: string, name: string, extra: Record<string, string> = {}): Record<string, string> {
+  return { 'app.kubernetes.io/name': name, 'app.kubernetes.io/managed-by': 'kube-chaos-harness', [HARNESS_ROLE_LABEL]: role, ...extra };
+}
+
+// Neither image needs root, a writable root or any capability.
+const RESTRICTED = {
+  runAsNonRoot: true,
+  runAsUser: 65534,
+  runAsGroup: 65534,
+  allowPrivilegeEscalation: false,
+  readOnlyRootFilesystem: true,
+  capabilities: { drop: ['ALL'] },
+  seccompProfile: { type: 'RuntimeDefault' },
+};
+
+/** In-cluster URL of the run's Prometheus (the runners' remote-write target is `${it}/api/v1/write`). */
+export function prometheusServiceUrl(namespace: string): string {
+  return `http://${PROMETHEUS_NAME}.${namespace}.svc:${PROMETHEUS_PORT}`;
+}
+
+export interface PrometheusManifestOptions {
+  namespace: string;
+  image: string;
+  /** Hard bound on the pod's life (s). */
+  lifetimeS: number;
+}
+
+/** The run's Prometheus: remote-write receiver, native histograms, TSDB on an emptyDir, like harness/tools/prometheus.ts. */
+export function prometheusManifests(o: PrometheusManifestOptions): KubeManifest[] {
+  const meta = (name: string) => ({ name, namespace: o.namespace, labels: labels(PROMETHEUS_ROLE, PROMETHEUS_NAME) });
+  const config = 'global:\n  scrape_interval: 1s\n  evaluation_interval: 1s\nscrape_configs: []\n';
+  return [
+    { apiVersion: 'v1', kind: 'ConfigMap', metadata: meta(`${PROMETHEUS_NAME}-config`), data: { 'prometheus.yml': config } },
+    {
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: meta(PROMETHEUS_NAME),
+      spec: {
+        restartPolicy: 'Never',
+        activeDeadlineSeconds: Math.ceil(o.lifetimeS),
+        terminationGracePeriodSeconds: 5,
+        enableServiceLinks: false,
+        automountServiceAccountToken: false,
+        containers: [
+          {
+            name: 'prometheus',
+            image: o.image,
+            imagePullPolicy: 'Never',
+            command: [PROMETHEUS_BINARY],
+            args: [
+              '--config.file=/etc/prometheus/prometheus.yml',
+              '--storage.tsdb.path=/prometheus',
+              `--web.listen-address=0.0.0.0:${PROMETHEUS_PORT}`,
+              '--web.enable-remote-write-receiver',
+              '--enable-feature=native-histograms',
+              '--storage.tsdb.retention.time=1d',
+            ],
+            ports: [{ name: 'http', containerPort: PROMETHEUS_PORT }],
+            readinessProbe: { httpGet: { path: '/-/ready', port: PROMETHEUS_PORT }, periodSeconds: 1, failureThreshold: 60 },
+            resources: { requests: { cpu: '100m', memory: '256Mi' }, limits: { memory: '1Gi' } },
+            securityContext: RESTRICTED,
+            volumeMounts: [
+              { name: 'tsdb', mountPath: '/prometheus' },
+              { name: 'config', mountPath: '/etc/prometheus', readOnly: true },
+            ],
+          },
+        ],
+        volumes: [
+          { name: 'tsdb', emptyDir: {} },
+          { name: 'config', configMap: { name: `${PROMETHEUS_NAME}-config` } },
+        ],
+      },
+    },
+    {
+      apiVersion: 'v1',
+      kind: 'Service',
+      metadata: meta(PROMETHEUS_NAME),
+      spec: {
+        type: 'ClusterIP',
+        selector: { [HARNESS_ROLE_LABEL]: PROMETHEUS_ROLE },
+        ports: [{ name: 'http', port: PROMETHEUS_PORT, targetPort: PROMETHEUS_PORT }],
+      },
+    },
+  ];
+}
+
+export interface RunnerManifestOptions {
+  namespace: string;
+  image: string;
+  shard: number;
+  segment: ShardSegment | null;
+  shape: LoadShape;
+  testId: string;
+  runners: Pick<PlannedRunners, 'requests' | 'limits'>;
+  /** Hard bound on the pod's life (s): activeDeadlineSeconds. */
+  lifetimeS: number;
+}
+
+/** The k6 arguments of one runner: paused behind its REST API, its segment, tags, remote write, summary on stdout. */
+export function runnerArgs(o: Pick<RunnerManifestOptions, 'shard' | 'segment' | 'testId'>): string[] {
+  const args = [
+    'run', '--quiet', '--no-usage-report', '--paused',
+    '--address', `0.0.0.0:${RUNNER_API_PORT}`,
+    '--tag', `testid=${o.testId}`, '--tag', `shard=${o.shard}`,
+    // The witness goes to the pod log (stdout) when k6 ends: no shell in the image to `cat` a file.
+    '--summary-export', '/dev/stdout',
+    '-o', 'experimental-prometheus-rw',
+  ];
+  if (o.segment) args.push('--execution-segment', o.segment.segment, '--execution-segment-sequence', o.segment.sequence);
+  args.push(RUNNER_ENTRY);
+  return args;
+}
+
+export function runnerPod(o: RunnerManifestOptions): KubeManifest {
+  return {
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: { name: runnerPodName(o.shard), namespace: o.namespace, labels: labels(RUNNER_ROLE, 'kch-k6-runner', { [SHARD_LABEL]: String(o.shard) }) },
+    spec: {
+      restartPolicy: 'Never',
+      activeDeadlineSeconds: Math.ceil(o.lifetimeS),
+      // SIGTERM: k6 stops gracefully, pushes its last metrics and writes its summary.
+      terminationGracePeriodSeconds: 15,
+      enableServiceLinks: false,
+      automountServiceAccountToken: false,
+      containers: [
+        {
+          name: RUNNER_CONTAINER,
+          image: o.image,
+          imagePullPolicy: 'Never',
+          command: ['/k6'],
+          args: runnerArgs(o),
+          env: [
+            { name: SHAPE_ENV, value: JSON.stringify(o.shape) },
+            { name: 'K6_NO_USAGE_REPORT', value: 'true' },
+            { name: 'K6_PROMETHEUS_RW_SERVER_URL', value: `${prometheusServiceUrl(o.namespace)}/api/v1/write` },
+            { name: 'K6_PROMETHEUS_RW_TREND_AS_NATIVE_HISTOGRAM', value: 'true' },
+            { name: 'K6_PROMETHEUS_RW_PUSH_INTERVAL', value: '1s' },
+          ],
+          ports: [{ name: 'api', containerPort: RUNNER_API_PORT }],
+          // Ready = its REST API answers; "paused before run" is asked through the pod proxy.
+          readinessProbe: { httpGet: { path: '/v1/status', port: RUNNER_API_PORT }, periodSeconds: 1, failureThreshold: 120 },
+          resources: { requests: { ...o.runners.requests }, limits: { ...o.runners.limits } },
+          securityContext: RESTRICTED,
+        },
+      ],
+    },
+  };
+}
