@@ -54,7 +54,8 @@ describe('plan -> k6 load shape', () => {
 
   it('sizes VUs from the peak rate, bounded', () => {
     expect(vuBudget(100)).toEqual({ preAllocatedVUs: 50, maxVUs: 100 });
-    expect(vuBudget(100_000)).toEqual({ preAllocatedVUs: 300, maxVUs: 1000 });
+    expect(vuBudget(784)).toEqual({ preAllocatedVUs: 79, maxVUs: 392 });
+    expect(vuBudget(100_000)).toEqual({ preAllocatedVUs: 500, maxVUs: 2000 });
   });
 
   it('k6 options: one scenario per stream, arrival rate for HTTP/gRPC, VUs for WS sessions', () => {
