@@ -32,7 +32,8 @@ describe('network fault plan', () => {
     expect(p.undo).toContain('while nsenter -t 4242 -n iptables -w 5 -D OUTPUT -j KCH-a1b2c3d4 2>/dev/null; do :; done');
     expect(p.undo).toContain('while nsenter -t 4242 -n iptables -w 5 -D INPUT -j KCH-a1b2c3d4 2>/dev/null; do :; done');
     expect(p.undo).toContain('-X KCH-a1b2c3d4');
-    expect(p.undo).toContain('kill "$(cat /run/kch-fault-a1b2c3d4.pid)"');
+    expect(p.undo).toContain('p="$(cat /run/kch-fault-a1b2c3d4.pid)"; kill "$p"');
+    expect(p.undo).toContain('kill -9 "$p" 2>/dev/null; rm -f /run/kch-fault-a1b2c3d4.pid');
     expect(p.undo.trim().endsWith('true')).toBe(true);
   });
 

@@ -97,7 +97,11 @@ export function planNetworkFault(i: NetworkFaultPlanInput): NetworkFaultPlan {
     ...['OUTPUT', 'INPUT'].map((h) => `  while ${ipt} -D ${h} -j ${chain} 2>/dev/null; do :; done`),
     `  ${ipt} -F ${chain} 2>/dev/null; ${ipt} -X ${chain} 2>/dev/null`,
     'fi',
-    `if [ -f ${pidFile} ]; then kill "$(cat ${pidFile})" 2>/dev/null; rm -f ${pidFile}; fi`,
+    // The delay line lets its queued packets through before it exits (delay + jitter); after 3 s, SIGKILL.
+    `if [ -f ${pidFile} ]; then p="$(cat ${pidFile})"; kill "$p" 2>/dev/null; i=0`,
+    `  while kill -0 "$p" 2>/dev/null && [ "$i" -lt 30 ]; do sleep 0.1; i=$((i + 1)); done`,
+    `  kill -9 "$p" 2>/dev/null; rm -f ${pidFile}`,
+    'fi',
     'true',
   ].join('\n');
   return {

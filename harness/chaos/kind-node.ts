@@ -56,7 +56,7 @@ export function nodeExec(k: KindNode, args: string[], opts: { timeoutMs?: number
 
 /** Host PID-namespace-free handle on a pod's network namespace: the pid of its sandbox, as the node sees it. */
 export async function podSandboxPid(k: KindNode, id: string, namespace: string, pod: string): Promise<number> {
-  const ids = (await nodeExec(k, ['crictl', 'pods', '--namespace', namespace, '--name', `^${pod}$`, '--state', 'Ready', '-q'])).stdout.trim().split('\n').filter(Boolean);
+  const ids = (await nodeExec(k, ['crictl', 'pods', '--namespace', namespace, '--name', `^${pod}$`, '--state', 'ready', '-q'])).stdout.trim().split('\n').filter(Boolean);
   if (ids.length !== 1) throw new ChaosError(id, `pod ${namespace}/${pod}: expected 1 ready sandbox on node ${k.node}, crictl found ${ids.length}`);
   const info = JSON.parse((await nodeExec(k, ['crictl', 'inspectp', '-o', 'json', ids[0]!])).stdout) as { info?: { pid?: number } };
   const pid = info.info?.pid;
