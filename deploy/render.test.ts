@@ -119,6 +119,13 @@ spec:
     ]);
   });
 
+  it("puts a workload's image override on its own folder's first container (no stand-in there)", () => {
+    const w = { ...mine, image: 'localhost/my-service:v2' };
+    const out = applyRunSettings(own, [w], opts);
+    expect(container(out, 'my-service').image).toBe('localhost/my-service:v2');
+    expect(neededImages(out, [w], opts.imageRef).find((n) => n.image === 'localhost/my-service:v2')).toMatchObject({ required: true, source: "workload web's image" });
+  });
+
   it("renames an image to the engine's own name for it", () => {
     const out = renameImages(applyRunSettings(objs, [{ ...proxy, image: 'my-proxy:dev' }], opts), new Map([['my-proxy:dev', 'localhost/my-proxy:dev']]));
     expect(container(out, 'aenebris').image).toBe('localhost/my-proxy:dev');

@@ -161,6 +161,10 @@ export function applyRunSettings(objs: KubeObject[], ws: PlannedWorkload[], opts
     if (!t) return obj;
     const w = byObject.get(obj.metadata.name);
     const userImage = w?.image ?? null;
+    // A workload of the user's own folder runs no stand-in: its image override replaces the image
+    // of its object's first container (never ignored silently).
+    const first = t.spec.containers[0];
+    if (w && userImage !== null && first && !t.spec.containers.some((c) => isStandin(c.image))) first.image = userImage;
     for (const c of t.spec.containers) {
       if (!isStandin(c.image)) continue;
       if (userImage !== null) {

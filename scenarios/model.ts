@@ -22,7 +22,11 @@ export interface WorkloadRef {
   object: { kind: 'Deployment' | 'DaemonSet'; name: string };
   /** Stand-in drain mode; default 'graceful'. */
   drain?: DrainMode;
-  /** Image override (a user's real image, loaded into the cluster); default: the stand-in. */
+  /**
+   * Image override (also `--set <workload>.image=IMG`): replaces the stand-in (run with the seed's
+   * entrypoint and preStop), or in your own kustomize folder the object's first container's image.
+   * Found in Podman's or Docker's local store and loaded into the cluster. Default: the stand-in.
+   */
   image?: string;
   /** Stand-in per-request CPU cost in microseconds (drives CPU-based HPAs). Not scaled by --scale. */
   cpuCostMicros?: number;
