@@ -137,7 +137,8 @@ export async function findLocalImage(given: string, signal?: AbortSignal): Promi
     }
     if (r.code !== 0) {
       const why = (r.stderr.trim().split('\n').pop() ?? '').slice(0, 160);
-      searched.push(`${engine} (${/no such image|image not known|not found/i.test(why) ? 'not in its store' : why || `exit ${r.code}`})`);
+      const said = /no such image|image not known|not found/i.test(why) ? 'not in its store' : /cannot connect|daemon running|permission denied.*sock/i.test(why) ? 'its daemon is not reachable' : why || `exit ${r.code}`;
+      searched.push(`${engine} (${said})`);
       continue;
     }
     const [info] = JSON.parse(r.stdout) as { Id: string; RepoTags?: string[] | null }[];
