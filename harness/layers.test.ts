@@ -15,11 +15,6 @@ const KNOWN: string[] = [
   "clusters/kind/kind-binary.ts -> clusters/node-image/go-binaries.ts: folders clusters/kind and clusters/node-image import each other (also clusters/node-image/node-image.ts \u2192 clusters/kind/kind-binary.ts)",
   "clusters/node-image/node-image.ts -> deploy/addons/metrics-server/image.ts: folders clusters/node-image and deploy/addons/metrics-server import each other (also deploy/addons/metrics-server/image.ts \u2192 clusters/node-image/go-binaries.ts)",
   "harness/deploy/readiness.ts -> harness/deploy/apply.ts: import cycle: harness/deploy/apply.ts \u2192 harness/deploy/readiness.ts \u2192 harness/deploy/apply.ts",
-  "harness/score/node-fail.ts -> harness/score/scorecard.ts: import cycle: harness/score/scorecard.ts \u2192 harness/score/node-fail.ts \u2192 harness/score/scorecard.ts",
-  "harness/score/drain.ts -> harness/score/scorecard.ts: import cycle: harness/score/scorecard.ts \u2192 harness/score/node-fail.ts \u2192 harness/score/drain.ts \u2192 harness/score/scorecard.ts",
-  "harness/score/run-clock.ts -> harness/score/scorecard.ts: import cycle: harness/score/scorecard.ts \u2192 harness/score/node-fail.ts \u2192 harness/score/drain.ts \u2192 harness/score/run-clock.ts \u2192 harness/score/scorecard.ts",
-  "harness/score/network-fault.ts -> harness/score/scorecard.ts: import cycle: harness/score/scorecard.ts \u2192 harness/score/network-fault.ts \u2192 harness/score/scorecard.ts",
-  "harness/score/latency.ts -> harness/score/scorecard.ts: import cycle: harness/score/scorecard.ts \u2192 harness/score/network-fault.ts \u2192 harness/score/latency.ts \u2192 harness/score/scorecard.ts",
 ];
 
 describe('the one direction of imports', () => {

@@ -4,7 +4,8 @@
 // inside the window, so a scenario like gateway-store-latency says by how much a slow store
 // pushes the gateway past its latency and success objectives.
 import type { ChaosMark, LoadSecond, Timeline } from '../timeline/types.ts';
-import type { Check, Scored, TimeWindow } from './scorecard.ts';
+import type { Check, FaultImpact, NetworkFaultScore, Scored, TimeWindow, WindowStats } from './scorecard.ts';
+export type { FaultImpact, NetworkFaultScore, WindowStats } from './scorecard.ts';
 import { quantileUpperBound } from './latency.ts';
 import { atLabel, failuresOf, loadEnd, requestsOf, round2, runZero, secondsIn, windowLabel } from './run-clock.ts';
 
@@ -17,34 +18,8 @@ const P50_FACTOR = 1.25;
 const P50_SLACK_MS = 5;
 const FAILURE_SLACK = 0.001;
 
-export interface WindowStats {
-  seconds: number;
-  requests: number;
-  failed: number;
-  failureRatio: number | null;
-  /** Request-weighted mean of the per-second p50 (ms). */
-  p50Ms: number | null;
-  /** Upper bound of the window's p95 from the per-second quantiles (latency.ts's method). */
-  p95BoundMs: number | null;
-}
 
-export interface FaultImpact {
-  chaosId: string;
-  what: string;
-  pods: string[];
-  /** Applied → undone (or the dead-man's time when the harness could not undo), cut at the load's end. */
-  window: TimeWindow | null;
-  baseline: WindowStats;
-  during: WindowStats;
-  /** during − baseline; null where either side has no data. */
-  deltas: { p50Ms: number | null; p95BoundMs: number | null; failureRatio: number | null };
-  /** From the undo to the first of RECOVERY_STREAK_S seconds back at baseline; null if never within the load. */
-  recoveryS: number | null;
-}
 
-export interface NetworkFaultScore {
-  faults: FaultImpact[];
-}
 
 export function windowStats(seconds: LoadSecond[]): WindowStats {
   const requests = seconds.reduce((a, s) => a + requestsOf(s), 0);

@@ -4,49 +4,13 @@
 // closes from the loss until the last lost endpoint left service (+ 2 s), above the run's
 // baseline, are shared evenly among the lost pods that served behind a Service.
 import type { ChaosMark, EndpointRecord, EpochMs, HpaRecord, LoadSecond, PodRecord, RolloutRecord, Timeline } from '../timeline/types.ts';
-import type { Check, Scored, TimeWindow } from './scorecard.ts';
+import type { Check, LostPod, NodeFailScore, NodeLoss, Scored, TimeWindow } from './scorecard.ts';
+export type { LostPod, NodeFailScore, NodeLoss } from './scorecard.ts';
 import { DRAIN_TAIL_MS } from './drain.ts';
 import { atLabel, failuresOf, loadEnd, requestsOf, round2, runZero, secondsIn, windowLabel } from './run-clock.ts';
 
-export interface LostPod {
-  pod: string;
-  workload: string | null;
-  /** First endpoint change to not-ready / terminating / removed after the loss; null: none seen. */
-  endpointOutAt: EpochMs | null;
-  /** Loss → endpointOutAt (s): how long Services kept sending clients to a dead pod. */
-  endpointOutS: number | null;
-  /** Whether the pod stood behind a Service (had endpoint records) before the loss. */
-  served: boolean;
-}
 
-export interface NodeLoss {
-  chaosId: string;
-  node: string;
-  lostAt: EpochMs;
-  returnedAt: EpochMs | null;
-  /** First poll with Ready ≠ True after the loss; loss → it in s. */
-  notReadyAt: EpochMs | null;
-  notReadyS: number | null;
-  /** Taints seen while the node was lost, with when each first appeared. */
-  taints: { taint: string; at: EpochMs }[];
-  pods: LostPod[];
-  /** Loss → last lost endpoint out (+ 2 s), or → the node's return when an endpoint never left. */
-  window: TimeWindow;
-  failedRequests: number;
-  expectedBaselineFailures: number;
-  excessFailures: number;
-  ws1006: number;
-  failedPerLostPod: number | null;
-  ws1006PerLostPod: number | null;
-  /** Per workload that lost pods: Ready replicas dipped below their desire and came back (s after the loss). */
-  capacity: { workload: string; desired: number; minReady: number; restoredS: number | null }[];
-  /** Fewest Ready endpoints of the entry workloads' Services from the loss to the return (the PDB's promise). */
-  minReadyEndpoints: { service: string; min: number }[];
-}
 
-export interface NodeFailScore {
-  losses: NodeLoss[];
-}
 
 /** Baseline failure ratio: seconds of the load outside every chaos window (+ 10 s after each). */
 export function baselineRatio(seconds: LoadSecond[], windows: TimeWindow[]): number {

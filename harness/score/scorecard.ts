@@ -281,6 +281,77 @@ export interface LatencyScore {
   method: string;
 }
 
+// ---------------------------------------------------------------- node and network faults
+
+export interface LostPod {
+  pod: string;
+  workload: string | null;
+  /** First endpoint change to not-ready / terminating / removed after the loss; null: none seen. */
+  endpointOutAt: EpochMs | null;
+  /** Loss → endpointOutAt (s): how long Services kept sending clients to a dead pod. */
+  endpointOutS: number | null;
+  /** Whether the pod stood behind a Service (had endpoint records) before the loss. */
+  served: boolean;
+}
+
+export interface NodeLoss {
+  chaosId: string;
+  node: string;
+  lostAt: EpochMs;
+  returnedAt: EpochMs | null;
+  /** First poll with Ready ≠ True after the loss; loss → it in s. */
+  notReadyAt: EpochMs | null;
+  notReadyS: number | null;
+  /** Taints seen while the node was lost, with when each first appeared. */
+  taints: { taint: string; at: EpochMs }[];
+  pods: LostPod[];
+  /** Loss → last lost endpoint out (+ 2 s), or → the node's return when an endpoint never left. */
+  window: TimeWindow;
+  failedRequests: number;
+  expectedBaselineFailures: number;
+  excessFailures: number;
+  ws1006: number;
+  failedPerLostPod: number | null;
+  ws1006PerLostPod: number | null;
+  /** Per workload that lost pods: Ready replicas dipped below their desire and came back (s after the loss). */
+  capacity: { workload: string; desired: number; minReady: number; restoredS: number | null }[];
+  /** Fewest Ready endpoints of the entry workloads' Services from the loss to the return (the PDB's promise). */
+  minReadyEndpoints: { service: string; min: number }[];
+}
+
+export interface NodeFailScore {
+  losses: NodeLoss[];
+}
+
+export interface WindowStats {
+  seconds: number;
+  requests: number;
+  failed: number;
+  failureRatio: number | null;
+  /** Request-weighted mean of the per-second p50 (ms). */
+  p50Ms: number | null;
+  /** Upper bound of the window's p95 from the per-second quantiles (latency.ts's method). */
+  p95BoundMs: number | null;
+}
+
+export interface FaultImpact {
+  chaosId: string;
+  what: string;
+  pods: string[];
+  /** Applied → undone (or the dead-man's time when the harness could not undo), cut at the load's end. */
+  window: TimeWindow | null;
+  baseline: WindowStats;
+  during: WindowStats;
+  /** during − baseline; null where either side has no data. */
+  deltas: { p50Ms: number | null; p95BoundMs: number | null; failureRatio: number | null };
+  /** From the undo to the first of RECOVERY_STREAK_S seconds back at baseline; null if never within the load. */
+  recoveryS: number | null;
+}
+
+export interface NetworkFaultScore {
+  faults: FaultImpact[];
+}
+
 // ---------------------------------------------------------------- the card
 
 export interface Scorecard {
@@ -308,9 +379,9 @@ export interface Scorecard {
   /** Was the plan carried out (rates, duration, chaos, shards)? Optional: absent in older report.json files. */
   adherence?: AdherenceScore | null;
   /** Node losses (node-fail.ts); absent when the run had no node-fail action. */
-  nodeFail?: import('./node-fail.ts').NodeFailScore;
+  nodeFail?: NodeFailScore;
   /** Network faults' impact (network-fault.ts); absent when the run had no network-fault action. */
-  networkFault?: import('./network-fault.ts').NetworkFaultScore;
+  networkFault?: NetworkFaultScore;
   /** Approximations and attributions the numbers rely on, stated once. */
   notes: string[];
 }
