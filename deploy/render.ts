@@ -7,17 +7,13 @@ import { existsSync, readdirSync, statSync } from 'node:fs';
 import { isAbsolute, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseAllDocuments } from 'yaml';
+import type { KubeObject } from '../harness/kube/objects.ts';
 import type { PlannedWorkload } from '../harness/plan/types.ts';
 import { binDir } from '../harness/tools/cache.ts';
 import { exec } from '../harness/tools/exec.ts';
 import { STANDIN_REPO } from './image.ts';
 
-export interface KubeObject {
-  apiVersion: string;
-  kind: string;
-  metadata: { name: string; namespace?: string; labels?: Record<string, string>; annotations?: Record<string, string> };
-  [k: string]: unknown;
-}
+export type { KubeObject } from '../harness/kube/objects.ts';
 
 export interface RenderOptions {
   namespace: string;

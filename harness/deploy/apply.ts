@@ -3,22 +3,14 @@
 import * as k8s from '@kubernetes/client-node';
 import type { ProgressSink } from '../../clusters/provider.ts';
 import { apiMessage, isNotFound } from '../kube/api-error.ts';
+import { objectRef, type KubeObject } from '../kube/objects.ts';
 export { waitWorkloadsReady } from './readiness.ts';
 
 export const FIELD_MANAGER = 'kube-chaos-harness';
 /** Set on namespaces the harness created: chaos refuses any other namespace unless allowed. */
 export const MANAGED_BY_LABEL = 'app.kubernetes.io/managed-by';
 
-export interface KubeObject {
-  apiVersion: string;
-  kind: string;
-  metadata: { name: string; namespace?: string; labels?: Record<string, string>; [k: string]: unknown };
-  [k: string]: unknown;
-}
-
-export function objectRef(o: Pick<KubeObject, 'kind' | 'metadata'>): string {
-  return `${o.kind}/${o.metadata.namespace ? `${o.metadata.namespace}/` : ''}${o.metadata.name}`;
-}
+export { objectRef, type KubeObject } from '../kube/objects.ts';
 
 /** Create the run's namespace labelled as the harness's own (re-applying is harmless). */
 export async function createRunNamespace(kc: k8s.KubeConfig, name: string, labels: Record<string, string>): Promise<void> {

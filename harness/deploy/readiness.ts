@@ -7,7 +7,7 @@ import * as k8s from '@kubernetes/client-node';
 import type { ProgressSink } from '../../clusters/provider.ts';
 import { apiMessage, isNotFound } from '../kube/api-error.ts';
 import { toEpoch } from '../kube/time.ts';
-import type { KubeObject } from './apply.ts';
+import type { KubeObject } from '../kube/objects.ts';
 
 export interface Readiness {
   ready: boolean;
