@@ -51,10 +51,13 @@ describe('Interrupts', () => {
 
 describe('leftBehind', () => {
   it('names the cluster when the run deletes it, else the namespace in the kept one, and the cleanup command', () => {
-    expect(leftBehind({ runId: 'r1', cluster: 'kch', clusterGoes: true, namespace: null })).toBe(
+    expect(leftBehind({ runId: 'r1', cluster: 'kch', clusterReady: false, clusterGoes: false, namespace: null })).toBe(
+      "kind cluster 'kch' if this run was creating it, this run's k6 and Prometheus processes; remove with: npm run cleanup -- --run r1",
+    );
+    expect(leftBehind({ runId: 'r1', cluster: 'kch', clusterReady: true, clusterGoes: true, namespace: null })).toBe(
       "kind cluster 'kch', this run's k6 and Prometheus processes; remove with: npm run cleanup -- --run r1",
     );
-    expect(leftBehind({ runId: 'r1', cluster: 'kch', clusterGoes: false, namespace: 'kch-r1' })).toBe(
+    expect(leftBehind({ runId: 'r1', cluster: 'kch', clusterReady: true, clusterGoes: false, namespace: 'kch-r1' })).toBe(
       "namespace kch-r1 in cluster 'kch', this run's k6 and Prometheus processes; remove with: npm run cleanup -- --run r1",
     );
   });

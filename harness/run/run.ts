@@ -9,7 +9,7 @@ import type { KubeConfig } from '@kubernetes/client-node';
 import type { Plan } from '../plan/types.ts';
 import { TIMELINE_SCHEMA, type ChaosMark, type KubeRecord, type Timeline } from '../timeline/types.ts';
 import { EXIT } from '../base/errors.ts';
-import { setRunOwner } from '../tools/exec.ts';
+import { setRunOwner } from '../base/exec.ts';
 import { Interrupts } from './interrupts.ts';
 import { RunSteps, StepFailed, seconds, type Say } from './steps.ts';
 import { resolveTargets } from './targets.ts';
@@ -43,7 +43,7 @@ export async function runScenario(plan: Plan, opts: RunOptions): Promise<number>
   setRunOwner(runId);
   // SIGINT/SIGTERM, an uncaught error or the caller's signal stop the current step; teardown
   // still runs. A second signal hurries the teardown; what it may leave is said then.
-  const made: MadeByRun = { runId, cluster: null, clusterGoes: false, namespace: null };
+  const made: MadeByRun = { runId, cluster: null, clusterReady: false, clusterGoes: false, namespace: null };
   const interrupts = new Interrupts(say, () => leftBehind(made), process, opts.signal).install();
   const abort = interrupts.stop;
 
@@ -115,6 +115,8 @@ async function finish(f: { runDir: string; say: Say; timeline: Timeline; steps: 
 interface MadeByRun {
   runId: string;
   cluster: string | null;
+  /** `cluster up` returned (else the run may have been creating it when it stopped). */
+  clusterReady: boolean;
   /** The run created the cluster and deletes it (the namespace goes with it). */
   clusterGoes: boolean;
   namespace: string | null;
@@ -123,7 +125,8 @@ interface MadeByRun {
 /** Pure: what may be left when teardown is cut short, and the command that removes it. */
 export function leftBehind(m: MadeByRun): string {
   const things: string[] = [];
-  if (m.cluster && m.clusterGoes) things.push(`kind cluster '${m.cluster}'`);
+  if (m.cluster && !m.clusterReady) things.push(`kind cluster '${m.cluster}' if this run was creating it`);
+  else if (m.cluster && m.clusterGoes) things.push(`kind cluster '${m.cluster}'`);
   else if (m.namespace && m.cluster) things.push(`namespace ${m.namespace} in cluster '${m.cluster}'`);
   things.push("this run's k6 and Prometheus processes");
   return `${things.join(', ')}; remove with: npm run cleanup -- --run ${m.runId}`;
@@ -174,8 +177,10 @@ async function execute(plan: Plan, opts: RunOptions, ctx: RunContext): Promise<v
   const provider = providerByName(plan.provider);
   ctx.made.cluster = opts.clusterName;
   const cluster = await steps.step(`cluster up (${plan.provider}, ${opts.clusterName})`, () =>
-    provider.up({ name: opts.clusterName, progress: say, signal, keep: plan.keepCluster }),
+    // Load from runner pods reaches Services inside the cluster: no host ports to map (or to collide on).
+    provider.up({ name: opts.clusterName, progress: say, signal, keep: plan.keepCluster, ...(plan.loadFrom === 'cluster' ? { nodePorts: [] } : {}) }),
   );
+  ctx.made.clusterReady = true;
   // A cluster the run made and deletes takes the namespace with it: no namespace delete first.
   ctx.made.clusterGoes = cluster.createdHere && !plan.keepCluster;
   if (ctx.made.clusterGoes) {
