@@ -10,8 +10,8 @@ import { createHash } from 'node:crypto';
 import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { cacheDir } from '../../tools/cache.ts';
-import { exec } from '../../tools/exec.ts';
+import { cacheDir } from '../../base/cache.ts';
+import { exec } from '../../base/exec.ts';
 import { findPrometheus } from '../../tools/prometheus.ts';
 
 export const RUNNER_REPO = 'localhost/kube-chaos-harness/k6-runner';

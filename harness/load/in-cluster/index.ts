@@ -176,6 +176,8 @@ export async function runLoadInCluster(opts: InClusterLoadOptions): Promise<InCl
       return null;
     });
     const runLatencyMs = series ? await readRunLatency(prom, opts.runId, endedAt).catch(() => null) : null;
+    // Where each runner ran and when its resume was answered: the start spread's witness.
+    writeFileSync(join(k6Dir, 'runners.json'), JSON.stringify({ loadStartedAt, runners: records, exits }, null, 2));
     const shardProblems = opts.signal?.aborted ? [] : runnerProblems(shardProblemsOf(exits, summaries, shards), pods);
     for (const p of shardProblems) progress(`load: ${p}`);
     return { series, summaries, exits, shardProblems, loadStartedAt, runLatencyMs, runners: records };

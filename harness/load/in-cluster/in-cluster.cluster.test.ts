@@ -1,0 +1,112 @@
+// `--load-from cluster` on a real kind cluster, through the real CLI: k6 runner pods in the run's
+// namespace, resumed together through the pod proxy, read back through the service proxy. One
+// cluster for the file (kept between runs with --keep-cluster, deleted in afterAll); each run is
+// short (20–30 s of load at the machine-fit rate, 2 runners) and bounded.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Timeline } from '../../timeline/types.ts';
+
+const CLUSTER = 'kch-incluster';
+const out = mkdtempSync(join(tmpdir(), 'kch-incluster-'));
+
+interface CliRun {
+  code: number | null;
+  output: string;
+  runDir: string;
+}
+
+/** `npm run scenario` as a user runs it; `whenStarted` runs once the load has started. */
+function scenario(args: string[], whenStarted?: (output: string) => Promise<void>, timeoutMs = 600_000): Promise<CliRun> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'harness/cli/scenario.ts', ...args, '--name', CLUSTER, '--keep-cluster', '--out', out], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    let fired = false;
+    const onData = (b: Buffer) => {
+      output += b.toString();
+      process.stdout.write(b);
+      if (whenStarted && !fired && /load: resumed \d+ runner/.test(output)) {
+        fired = true;
+        void whenStarted(output).catch((e: unknown) => process.stdout.write(`whenStarted failed: ${String(e)}\n`));
+      }
+    };
+    child.stdout.on('data', onData);
+    child.stderr.on('data', onData);
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`scenario ${args.join(' ')} did not finish in ${timeoutMs} ms\n${output.slice(-3000)}`));
+    }, timeoutMs);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, output, runDir: /run (\S+) → (\S+)/.exec(output)?.[2] ?? '' });
+    });
+  });
+}
+
+function readJson<T>(path: string): T {
+  return JSON.parse(readFileSync(path, 'utf8')) as T;
+}
+
+describe('load from inside the cluster (kind)', () => {
+  beforeAll(async () => {
+    const { providerByName } = await import('../../../clusters/index.ts');
+    // No NodePorts: load from runner pods never leaves the cluster (and the runs ask for none).
+    await providerByName('kind').up({ name: CLUSTER, nodePorts: [], progress: (l) => process.stdout.write(`[cluster] ${l}\n`) });
+  });
+
+  afterAll(async () => {
+    const { providerByName } = await import('../../../clusters/index.ts');
+    await providerByName('kind').down(CLUSTER);
+  });
+
+  it('proxy-rollout from 2 runner pods passes; totals equal the runners\' summaries; they started within 1 s of each other', async () => {
+    const run = await scenario(['proxy-rollout', '--load-from', 'cluster', '--per-pod-rate', '400', '--duration', '30']);
+    expect(run.runDir, run.output.slice(-2000)).not.toBe('');
+    const t = readJson<Timeline>(join(run.runDir, 'timeline.json'));
+    expect(t.plan.loadFrom).toBe('cluster');
+    expect(t.plan.shards).toBe(2);
+    expect(t.load, 'load series').not.toBeNull();
+    expect(t.witnesses.k6Summaries.map((s) => s.shard).sort()).toEqual([0, 1]);
+    const sum = (k: 'requests' | 'failedRequests' | 'wsSessions') => t.witnesses.k6Summaries.reduce((a, s) => a + s[k], 0);
+    expect(t.load!.totals.requests).toBe(sum('requests'));
+    expect(t.load!.totals.failedRequests).toBe(sum('failedRequests'));
+    expect(t.load!.totals.requests).toBeGreaterThan(5000);
+    // Both runners did their share (execution segments split the rate in halves).
+    for (const s of t.witnesses.k6Summaries) expect(s.requests).toBeGreaterThan(0.4 * sum('requests'));
+    expect(t.witnesses.k6Exits?.map((e) => e.code)).toEqual([0, 0]);
+    const runners = readJson<{ loadStartedAt: number; runners: { pod: string; resumedAt: number }[] }>(join(run.runDir, 'k6', 'runners.json'));
+    const at = runners.runners.map((r) => r.resumedAt);
+    expect(Math.max(...at) - Math.min(...at)).toBeLessThan(1000);
+    expect(run.output).toMatch(/http → http:\/\/aenebris\.kch-[a-z0-9-]+\.svc:\d+\//);
+    for (const f of ['report.html', 'junit.xml', 'k6/shard-0.summary.json', 'k6/shard-1.summary.json']) expect(existsSync(join(run.runDir, f)), f).toBe(true);
+    expect(run.code, run.output.slice(-3000)).toBe(0);
+  });
+
+  it('a runner pod deleted mid-run fails the load step, naming it', async () => {
+    let deleted = '';
+    const run = await scenario(['proxy-rollout', '--load-from', 'cluster', '--per-pod-rate', '400', '--duration', '20'], async (output) => {
+      const namespace = /namespace (kch-[a-z0-9-]+)/.exec(output)?.[1];
+      if (!namespace) throw new Error('no namespace in the output');
+      await new Promise((r) => setTimeout(r, 5000));
+      const k8s = await import('@kubernetes/client-node');
+      const { kubeFromFile } = await import('../../kube/client.ts');
+      const { providerByName } = await import('../../../clusters/index.ts');
+      const cluster = await providerByName('kind').up({ name: CLUSTER, nodePorts: [] });
+      const core = kubeFromFile(cluster.kubeconfigPath, cluster.context).makeApiClient(k8s.CoreV1Api);
+      await core.deleteNamespacedPod({ name: 'kch-k6-runner-1', namespace, gracePeriodSeconds: 0 });
+      deleted = 'kch-k6-runner-1';
+    });
+    expect(deleted).toBe('kch-k6-runner-1');
+    expect(run.code, run.output.slice(-3000)).toBe(3);
+    expect(run.output).toMatch(/k6 shard 1 \(runner pod kch-k6-runner-1\) .*was deleted during the load/);
+    const t = readJson<Timeline>(join(run.runDir, 'timeline.json'));
+    const step = t.steps.find((s) => s.name.startsWith('load + chaos'));
+    expect(JSON.stringify(step)).toMatch(/kch-k6-runner-1/);
+    // What the surviving runner did is kept.
+    expect(t.witnesses.k6Summaries.map((s) => s.shard)).toEqual([0]);
+  });
+});
