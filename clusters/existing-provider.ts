@@ -3,7 +3,7 @@
 import { existsSync, rmSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join, delimiter } from 'node:path';
-import { cacheDir } from '../harness/tools/cache.ts';
+import { cacheDir } from '../harness/base/cache.ts';
 import type { ClusterOptions, ClusterProvider, ClusterStatus, ProgressSink, RunningCluster } from './provider.ts';
 import { stderrProgress } from './progress.ts';
 import { kubectl } from './kubectl.ts';

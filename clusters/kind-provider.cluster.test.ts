@@ -8,7 +8,7 @@ import { request } from 'node:http';
 import { connect } from 'node:net';
 import { stringify } from 'yaml';
 import { KindProvider } from './kind-provider.ts';
-import { exec } from '../harness/tools/exec.ts';
+import { exec } from '../harness/base/exec.ts';
 import { ExistingProvider } from './existing-provider.ts';
 import { kubectl } from './kubectl.ts';
 import { detectEngine } from './engine/detect.ts';

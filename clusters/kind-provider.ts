@@ -3,8 +3,8 @@
 // obtained, and metrics-server. Reuses a healthy cluster by name; recreates a broken one.
 import { existsSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { exec, processOwner, TEST_SESSION_ENV, type ExecResult } from '../harness/tools/exec.ts';
-import { cacheDir } from '../harness/tools/cache.ts';
+import { exec, processOwner, TEST_SESSION_ENV, type ExecResult } from '../harness/base/exec.ts';
+import { cacheDir } from '../harness/base/cache.ts';
 import type { ClusterOptions, ClusterProvider, ClusterStatus, ProgressSink, RunningCluster } from './provider.ts';
 import { seconds, stderrProgress, timedStep } from './progress.ts';
 import { detectEngine, describeEngine } from './engine/detect.ts';
@@ -18,7 +18,7 @@ import { applyPodNetwork, waitForPodCIDRs } from './kind/pod-network-apply.ts';
 import { installMetricsServer } from './kind/metrics-server-addon.ts';
 import { busyLoopbackPorts, waitForLoopbackPorts } from './kind/host-ports.ts';
 import { readRecord, recordPath, writeRecord, type ClusterRecord } from './kind/cluster-record.ts';
-import { buildMetricsServerImage, METRICS_SERVER_IMAGE } from '../deploy/addons/metrics-server/image.ts';
+import { buildMetricsServerImage, METRICS_SERVER_IMAGE } from './node-image/metrics-server-image.ts';
 
 export const DEFAULT_WORKERS = 2;
 /** Bound on waiting for a deleted cluster's host ports before the NodePort pre-check. */

@@ -1,8 +1,8 @@
 // kubectl v1.34.4, built with the node's Kubernetes binaries, installed into the tool cache.
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { binDir } from '../harness/tools/cache.ts';
-import { exec, toolEnv, type ExecOptions, type ExecResult } from '../harness/tools/exec.ts';
+import { binDir } from '../harness/base/cache.ts';
+import { exec, toolEnv, type ExecOptions, type ExecResult } from '../harness/base/exec.ts';
 import type { ProgressSink } from './provider.ts';
 import { stderrProgress } from './progress.ts';
 import { binariesDir, buildKubernetes, installBinary } from './node-image/go-binaries.ts';

@@ -3,7 +3,9 @@
 // sense once the cluster is Ready. Providers say what they can do (`capabilities`) instead of
 // throwing "not supported". A provider never knows about scenarios.
 
-export type ProviderName = 'kind' | 'existing';
+import type { ProviderName } from '../harness/plan/types.ts';
+
+export type { ProviderName } from '../harness/plan/types.ts';
 
 export interface ProgressSink {
   /** A long step started / moved / ended: "[cluster] building node image 3/7 kube-apiserver (212 s)". */

@@ -5,8 +5,8 @@ import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { cacheDir } from '../harness/tools/cache.ts';
-import { exec, toolEnv } from '../harness/tools/exec.ts';
+import { cacheDir } from '../harness/base/cache.ts';
+import { exec, toolEnv } from '../harness/base/exec.ts';
 
 export const STANDIN_REPO = 'localhost/kube-chaos-harness/standin';
 /** The placeholder image name in every base manifest; deploy/render.ts replaces it. */

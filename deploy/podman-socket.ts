@@ -4,7 +4,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { request } from 'node:http';
 import { mkdirSync, rmSync } from 'node:fs';
-import { toolEnv } from '../harness/tools/exec.ts';
+import { toolEnv } from '../harness/base/exec.ts';
 
 export interface PodmanSocket {
   /** unix:///... for DOCKER_HOST */

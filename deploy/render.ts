@@ -9,8 +9,8 @@ import { fileURLToPath } from 'node:url';
 import { parseAllDocuments } from 'yaml';
 import type { KubeObject } from '../harness/kube/objects.ts';
 import type { PlannedWorkload } from '../harness/plan/types.ts';
-import { binDir } from '../harness/tools/cache.ts';
-import { exec } from '../harness/tools/exec.ts';
+import { binDir } from '../harness/base/cache.ts';
+import { exec } from '../harness/base/exec.ts';
 import { STANDIN_REPO } from './image.ts';
 
 export type { KubeObject } from '../harness/kube/objects.ts';

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import https from 'node:https';
 import WebSocket from 'ws';
 import type { GenericContainer as GC, StartedNetwork, StartedTestContainer } from 'testcontainers';
-import { exec } from '../harness/tools/exec.ts';
+import { exec } from '../harness/base/exec.ts';
 import { buildStandinImage, ensureStandinInPodman, type StandinImage } from './image.ts';
 import { startPodmanSocket, type PodmanSocket } from './podman-socket.ts';
 import { decodeStringField1, decodeVarintField1, encodeStringField1, grpcUnary } from './grpc-unary.ts';

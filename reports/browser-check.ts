@@ -6,7 +6,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import WebSocket from 'ws';
-import { exec } from '../harness/tools/exec.ts';
+import { exec } from '../harness/base/exec.ts';
 
 export const DEFAULT_CHROMIUM = '/usr/bin/chromium';
 

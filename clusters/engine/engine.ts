@@ -3,7 +3,7 @@
 import { mkdtempSync, writeFileSync, rmSync, chmodSync } from 'node:fs';
 import { tmpdir, arch } from 'node:os';
 import { join } from 'node:path';
-import { exec, toolEnv } from '../../harness/tools/exec.ts';
+import { exec, toolEnv } from '../../harness/base/exec.ts';
 import { exitZeroElf } from './probe-image.ts';
 
 export type EngineName = 'docker' | 'podman';

@@ -4,7 +4,7 @@
 // /lib/modules, which some VMs lack. One round per probe error; says what it changed.
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { exec } from '../../harness/tools/exec.ts';
+import { exec } from '../../harness/base/exec.ts';
 
 async function onPath(cmd: string): Promise<boolean> {
   const r = await exec('sh', ['-c', `command -v ${cmd}`], { timeoutMs: 10_000, nothrow: true });

@@ -3,10 +3,10 @@
 // `npm run cleanup` deletes only clusters the harness or its tests made to throw away.
 import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { cacheDir } from '../../harness/tools/cache.ts';
+import { cacheDir } from '../../harness/base/cache.ts';
 
 export interface ClusterOwnership {
-  /** run:<id> | test:<session> | pid:<pid> (see harness/tools/exec.ts processOwner). */
+  /** run:<id> | test:<session> | pid:<pid> (see harness/base/exec.ts processOwner). */
   owner: string;
   /** The process that created it (gone: nobody is using it as a disposable cluster any more). */
   ownerPid: number;

@@ -1,10 +1,10 @@
 // kind, pinned, installed with `go install` into the tool cache when missing.
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { binDir } from '../../harness/tools/cache.ts';
-import { exec, toolEnv } from '../../harness/tools/exec.ts';
+import { binDir } from '../../harness/base/cache.ts';
+import { exec, toolEnv } from '../../harness/base/exec.ts';
 import type { ProgressSink } from '../provider.ts';
-import { goInstall } from '../node-image/go-binaries.ts';
+import { goInstall } from '../../harness/base/go-install.ts';
 import { KIND_VERSION } from '../node-image/versions.ts';
 
 /** Path of a kind binary of the pinned version (built on first use, ~30 s). */
@@ -17,13 +17,4 @@ export async function ensureKind(progress: ProgressSink): Promise<string> {
   }
   await goInstall(`sigs.k8s.io/kind@${KIND_VERSION}`, binDir(), progress);
   return path;
-}
-
-/** Where `go mod download` put kind's sources (images/base/files: the node's base layout). */
-export async function kindSourceDir(): Promise<string> {
-  const dl = await exec('go', ['mod', 'download', '-json', `sigs.k8s.io/kind@${KIND_VERSION}`], {
-    env: toolEnv(),
-    timeoutMs: 10 * 60_000,
-  });
-  return (JSON.parse(dl.stdout) as { Dir: string }).Dir;
 }

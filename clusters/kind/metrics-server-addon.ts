@@ -2,7 +2,7 @@
 // metrics API really answers through the API server (that is when `kubectl top` and HPAs get
 // numbers), not just until its APIService says Available.
 import { kubectl, type KubeTarget } from '../kubectl.ts';
-import { METRICS_SERVER_MANIFEST } from '../../deploy/addons/metrics-server/image.ts';
+import { METRICS_SERVER_MANIFEST } from '../../deploy/addons/metrics-server/versions.ts';
 import type { ProgressSink } from '../provider.ts';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

@@ -1,6 +1,6 @@
 // kind's node containers and the volumes they leave behind, found by kind's own labels, so that
 // `down` also cleans up after a create that failed half-way (kind itself may not list it).
-import { exec } from '../../harness/tools/exec.ts';
+import { exec } from '../../harness/base/exec.ts';
 import type { EngineName } from '../engine/engine.ts';
 
 export const CLUSTER_LABEL = 'io.x-k8s.kind.cluster';

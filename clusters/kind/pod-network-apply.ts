@@ -1,7 +1,7 @@
 // Lay the bridge pod network (pod-network.ts) onto running kind nodes: write each node's
 // conflist and its routes to the other nodes' pod CIDRs. Idempotent (re-run on reuse: routes do
 // not survive a node restart).
-import { exec } from '../../harness/tools/exec.ts';
+import { exec } from '../../harness/base/exec.ts';
 import type { EngineName } from '../engine/engine.ts';
 import { kubectl, type KubeTarget } from '../kubectl.ts';
 import { CONFLIST_PATH, podNetworkPlan, type PodNetworkNode } from './pod-network.ts';

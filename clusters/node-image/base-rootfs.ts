@@ -4,8 +4,8 @@
 // plugins replace the upstream tarballs kindest/base downloads.
 import { chmodSync, cpSync, existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, symlinkSync, writeFileSync, appendFileSync, lstatSync } from 'node:fs';
 import { join } from 'node:path';
-import { exec } from '../../harness/tools/exec.ts';
-import { cacheDir } from '../../harness/tools/cache.ts';
+import { exec } from '../../harness/base/exec.ts';
+import { cacheDir } from '../../harness/base/cache.ts';
 import type { ProgressSink } from '../provider.ts';
 import { timedStep } from '../progress.ts';
 import { NODE_VERSIONS, inputsKey } from './versions.ts';

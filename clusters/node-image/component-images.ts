@@ -2,7 +2,7 @@
 // exactly as kubeadm expects, then saved as docker-archive tars for the preload.
 import { copyFileSync, mkdirSync, rmSync, writeFileSync, chmodSync } from 'node:fs';
 import { join } from 'node:path';
-import { exec } from '../../harness/tools/exec.ts';
+import { exec } from '../../harness/base/exec.ts';
 import type { ProgressSink } from '../provider.ts';
 import type { EngineName } from '../engine/engine.ts';
 import { timedStep } from '../progress.ts';

@@ -6,8 +6,8 @@
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync, copyFileSync, chmodSync } from 'node:fs';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { exec, toolEnv } from '../../harness/tools/exec.ts';
-import { cacheDir } from '../../harness/tools/cache.ts';
+import { exec, toolEnv } from '../../harness/base/exec.ts';
+import { cacheDir } from '../../harness/base/cache.ts';
 import type { ProgressSink } from '../provider.ts';
 import { timedStep } from '../progress.ts';
 import { NODE_VERSIONS, inputsKey, minorOf, stagingVersion } from './versions.ts';
@@ -191,13 +191,6 @@ export async function buildNodeBinaries(progress: ProgressSink): Promise<string>
   return out;
 }
 
-/** `go install pkg@version` into `gobin` (metrics-server, kind): plain, as upstream documents it. */
-export async function goInstall(pkgAtVersion: string, gobin: string, progress: ProgressSink): Promise<void> {
-  mkdirSync(gobin, { recursive: true });
-  await timedStep(progress, `go install ${pkgAtVersion}`, () =>
-    exec('nice', ['-n', '10', 'go', 'install', pkgAtVersion], { env: goEnv({ GOBIN: gobin }), timeoutMs: GO_BUILD_TIMEOUT_MS }),
-  );
-}
 
 export function installBinary(from: string, to: string): void {
   mkdirSync(dirname(to), { recursive: true });

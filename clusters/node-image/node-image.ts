@@ -3,18 +3,18 @@
 // carries the inputs' hash, so a changed input builds a new image and an unchanged one is reused).
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { exec } from '../../harness/tools/exec.ts';
-import { cacheDir } from '../../harness/tools/cache.ts';
+import { exec } from '../../harness/base/exec.ts';
+import { cacheDir } from '../../harness/base/cache.ts';
 import type { ProgressSink } from '../provider.ts';
 import type { EngineName } from '../engine/engine.ts';
 import { seconds, timedStep } from '../progress.ts';
-import { kindSourceDir } from '../kind/kind-binary.ts';
+import { kindSourceDir } from './kind-sources.ts';
 import { buildNodeBinaries } from './go-binaries.ts';
 import { buildNodeRootfs, debootstrap, DEBOOTSTRAP_PACKAGES } from './base-rootfs.ts';
 import { buildComponentImages, componentImages } from './component-images.ts';
 import { preloadImages } from './preload.ts';
 import { KIND_VERSION, NODE_VERSIONS, OFFICIAL_NODE_IMAGE, inputsKey } from './versions.ts';
-import { buildMetricsServerImage, METRICS_SERVER_VERSION } from '../../deploy/addons/metrics-server/image.ts';
+import { buildMetricsServerImage, METRICS_SERVER_VERSION } from './metrics-server-image.ts';
 
 export interface NodeImage {
   ref: string;

@@ -5,7 +5,7 @@
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { spawn } from 'node:child_process';
 import { join, basename } from 'node:path';
-import { exec } from '../../harness/tools/exec.ts';
+import { exec } from '../../harness/base/exec.ts';
 import type { ProgressSink } from '../provider.ts';
 import { timedStep } from '../progress.ts';
 

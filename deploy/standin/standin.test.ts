@@ -1,7 +1,7 @@
 // The stand-in's Go unit tests (drain state machine, WebSocket 1001 on drain, metric names),
 // run from the TypeScript suite so `npm test` covers them.
 import { describe, expect, it } from 'vitest';
-import { exec, toolEnv } from '../../harness/tools/exec.ts';
+import { exec, toolEnv } from '../../harness/base/exec.ts';
 import { STANDIN_SRC } from '../image.ts';
 
 describe('deploy/standin (go test)', () => {

@@ -7,8 +7,8 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildStandinBinary } from '../../deploy/image.ts';
-import { exec, toolEnv } from '../tools/exec.ts';
-import { freePort } from '../tools/free-port.ts';
+import { exec, toolEnv } from '../base/exec.ts';
+import { freePort } from '../base/free-port.ts';
 import { ensureK6 } from '../tools/k6.ts';
 import type { Bench } from './types.ts';
 

@@ -98,6 +98,4 @@ export function sleepUntil(at: number, clock: () => number, signal?: AbortSignal
   });
 }
 
-export function seconds(ms: number): string {
-  return `${(ms / 1000).toFixed(1)} s`;
-}
+export { seconds } from '../base/progress.ts';

@@ -2,7 +2,7 @@
 // both read from the node's providerID ("kind://podman/<cluster>/<node>"), so chaos needs no
 // handle from the cluster provider. Nodes of other clusters (no kind providerID) are refused.
 import * as k8s from '@kubernetes/client-node';
-import { exec, type ExecResult } from '../tools/exec.ts';
+import { exec, type ExecResult } from '../base/exec.ts';
 import { ChaosError } from './context.ts';
 
 export type NodeEngine = 'docker' | 'podman';

@@ -5,8 +5,8 @@ import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { cacheDir } from '../tools/cache.ts';
-import { exec, toolEnv } from '../tools/exec.ts';
+import { cacheDir } from '../base/cache.ts';
+import { exec, toolEnv } from '../base/exec.ts';
 import { NODE_BIN_DIR } from './fault-plan.ts';
 import { type KindNode, nodeExec } from './kind-node.ts';
 

@@ -9,7 +9,7 @@ import { spawn } from 'node:child_process';
 import * as k8s from '@kubernetes/client-node';
 import type { PlannedChaos } from '../plan/types.ts';
 import type { ChaosMark, FaultWindow, NodeStateRecord } from '../timeline/types.ts';
-import { exec } from '../tools/exec.ts';
+import { exec } from '../base/exec.ts';
 import { type ChaosContext, ChaosError, seconds, sleepUntil } from './context.ts';
 import { planNodeFail } from './fault-plan.ts';
 import { isControlPlane, kindNodeOf, type KindNode } from './kind-node.ts';

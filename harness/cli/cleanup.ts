@@ -10,8 +10,8 @@ import { KindProvider, kubectl, stderrProgress } from '../../clusters/index.ts';
 import { detectEngine } from '../../clusters/engine/detect.ts';
 import { CLUSTER_LABEL } from '../../clusters/kind/node-containers.ts';
 import { cleanupVerdict, readRecord, recordedClusters, type CleanupSelector } from '../../clusters/kind/cluster-record.ts';
-import { binDir } from '../tools/cache.ts';
-import { exec } from '../tools/exec.ts';
+import { binDir } from '../base/cache.ts';
+import { exec } from '../base/exec.ts';
 import { listOwnedProcesses, pidAlive, selectOwned, type OwnedProcess } from '../tools/owned-processes.ts';
 
 const HELP = `npm run cleanup [-- --run <id>] [--test-session <id>] [--dry-run]

@@ -3,8 +3,8 @@
 import { accessSync, constants, existsSync, readFileSync } from 'node:fs';
 import { delimiter, dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { binDir } from '../tools/cache.ts';
-import { exec, toolEnv } from '../tools/exec.ts';
+import { binDir } from '../base/cache.ts';
+import { exec, toolEnv } from '../base/exec.ts';
 import { helpText, parseFlags, type FlagSpecs } from './args.ts';
 import { EXIT, runCli } from './usage.ts';
 

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { fixturePath } from '../../test/fixtures/timelines/read.ts';
 import type { FixtureName } from '../../test/fixtures/timelines/builder.ts';
-import { exec } from '../tools/exec.ts';
+import { exec } from '../base/exec.ts';
 
 const root = mkdtempSync(join(tmpdir(), 'kch-report-cli-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));

@@ -8,7 +8,7 @@ import { runLoad, type RunLoadResult } from './index.ts';
 import { loadOnlyPlan, type LoadOnlyOptions } from './load-only-plan.ts';
 import { sumSummaries } from './summary.ts';
 import { startEchoServer, type RunningEchoServer } from './testing/loopback-servers.ts';
-import { freePort } from '../tools/free-port.ts';
+import { freePort } from '../base/free-port.ts';
 import type { LoadSeries } from '../timeline/types.ts';
 
 const servers: RunningEchoServer[] = [];

@@ -12,7 +12,7 @@ import { executionSegments } from './segments.ts';
 import { buildLoadSeries, seriesQueries, type SeriesQueryName } from './series.ts';
 import { planToShape, type LoadTargets } from './shape.ts';
 import { resume, startShard, waitPaused, type ShardProcess } from './shard.ts';
-import type { ExecResult } from '../tools/exec.ts';
+import type { ExecResult } from '../base/exec.ts';
 import { readShardSummary } from './summary.ts';
 import type { PromSample } from '../tools/prometheus.ts';
 

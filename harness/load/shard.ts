@@ -4,8 +4,8 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { exec, toolEnv, type ExecResult } from '../tools/exec.ts';
-import { freePort } from '../tools/free-port.ts';
+import { exec, toolEnv, type ExecResult } from '../base/exec.ts';
+import { freePort } from '../base/free-port.ts';
 import { SHAPE_ENV, type LoadShape } from '../../scenarios/k6/shape.ts';
 import type { ShardSegment } from './segments.ts';
 

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { EventRecord, HpaRecord, Timeline, WorkloadLogRecord } from '../timeline/types.ts';
 import type { Scorecard } from '../score/scorecard.ts';
-import { exec } from '../tools/exec.ts';
+import { exec } from '../base/exec.ts';
 import { ownScenarioFolder, OWN_IMAGE } from './own-scenario.fixture.ts';
 
 const CLUSTER = 'kch-e2e';

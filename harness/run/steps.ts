@@ -4,6 +4,7 @@
 // After an interrupt a step gets a bounded time to stop (most stop at once: they take the abort
 // signal); one that does not is abandoned, so an interrupt never waits out a 15-minute bound.
 import type { StepRecord } from '../timeline/types.ts';
+import { seconds } from '../base/progress.ts';
 
 export type Say = (line: string) => void;
 
@@ -140,9 +141,7 @@ export class RunSteps {
   }
 }
 
-export function seconds(ms: number): string {
-  return `${(ms / 1000).toFixed(1)} s`;
-}
+export { seconds } from '../base/progress.ts';
 
 function firstLine(s: string): string {
   return s.split('\n')[0] ?? s;

@@ -1,8 +1,9 @@
 // k6, pinned: found on PATH or in the tool cache, else built once from the Go module proxy.
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { binDir } from './cache.ts';
-import { exec, toolEnv } from './exec.ts';
+import { binDir } from '../base/cache.ts';
+import { exec, toolEnv } from '../base/exec.ts';
+import { goInstall } from '../base/go-install.ts';
 
 export const K6_VERSION = 'v1.8.1';
 const K6_MODULE = `go.k6.io/k6@${K6_VERSION}`;
@@ -32,17 +33,7 @@ export async function ensureK6(progress?: (line: string) => void): Promise<strin
   if (found) return found.path;
   progress?.(`k6 ${K6_VERSION} not found; building it with go install ${K6_MODULE} (minutes when the Go cache is cold)`);
   const started = Date.now();
-  const ticker = setInterval(() => progress?.(`  still building k6 (${Math.round((Date.now() - started) / 1000)} s)`), 15_000);
-  try {
-    await exec('nice', ['-n', '10', 'go', 'install', K6_MODULE], {
-      timeoutMs: 20 * 60_000,
-      env: toolEnv({ CGO_ENABLED: '0', GOBIN: binDir() }),
-    });
-  } catch (err) {
-    throw new Error(`building k6 ${K6_VERSION} failed (is Go installed and the module proxy reachable?): ${err instanceof Error ? err.message : String(err)}`);
-  } finally {
-    clearInterval(ticker);
-  }
+  await goInstall(K6_MODULE, binDir(), progress ?? (() => undefined), 20 * 60_000);
   const built = join(binDir(), 'k6');
   const version = await versionOf(built);
   if (version !== K6_VERSION) throw new Error(`built ${built} but it reports ${version ?? 'no version'}, expected ${K6_VERSION}`);

@@ -3,8 +3,8 @@
 // bounded by `timeout`; stopped with SIGTERM (fast shutdown).
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { exec, tail, type ExecResult } from './exec.ts';
-import { freePort } from './free-port.ts';
+import { exec, tail, type ExecResult } from '../base/exec.ts';
+import { freePort } from '../base/free-port.ts';
 
 export interface RunningNginx {
   url: string;

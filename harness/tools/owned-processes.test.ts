@@ -1,7 +1,7 @@
 // Selecting the harness's own processes by their owner label, and a real labelled child found in /proc.
 import { describe, expect, it } from 'vitest';
 import { spawn } from 'node:child_process';
-import { exec, processOwner, setRunOwner } from './exec.ts';
+import { exec, processOwner, setRunOwner } from '../base/exec.ts';
 import { listOwnedProcesses, parseOwnerLabels, selectOwned, type OwnedProcess } from './owned-processes.ts';
 
 const p = (pid: number, comm: string, owner: string, ownerPid: number | null, testSession: string | null = null): OwnedProcess => ({ pid, comm, owner, ownerPid, testSession });

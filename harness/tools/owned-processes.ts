@@ -2,7 +2,7 @@
 // exec() carries in its environment (exec.ts), never by a name pattern: a user's own k6 or
 // Prometheus has no such label and is never touched.
 import { readdirSync, readFileSync } from 'node:fs';
-import { OWNER_ENV, OWNER_PID_ENV, TEST_SESSION_ENV } from './exec.ts';
+import { OWNER_ENV, OWNER_PID_ENV, TEST_SESSION_ENV } from '../base/exec.ts';
 
 /** Executables the harness leaves running for a while (load shards, the run's Prometheus). */
 export const LONG_LIVED_TOOLS: readonly string[] = ['k6', 'prometheus'];

@@ -4,8 +4,8 @@
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
-import { exec, tail, type ExecResult } from './exec.ts';
-import { freePort } from './free-port.ts';
+import { exec, tail, type ExecResult } from '../base/exec.ts';
+import { freePort } from '../base/free-port.ts';
 
 /** A native histogram as the HTTP API returns it; buckets are [boundary rule, lower, upper, count]. */
 export interface PromHistogram {
