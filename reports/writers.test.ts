@@ -139,6 +139,23 @@ describe('writeReports', () => {
     expect(root.attrs['failures']).toBe('0');
   });
 
+  it('every report shows the same reasons when the plan was not carried out', async () => {
+    const t = readFixture('clean-rollout');
+    for (const s of t.load!.seconds) s.requests = Math.round(s.requests * 0.05);
+    const card = scoreTimeline(t);
+    const dir = tmp();
+    await writeReports(card, t, dir, {});
+    const reason = card.reasons.find((r) => r.startsWith('http stage steady'))!;
+    expect(reason).toMatch(/of plan; limit ≥ 95 %$/);
+    const html = readFileSync(join(dir, 'report.html'), 'utf8');
+    expect(html).toContain('<h2 id="plan">Plan carried out</h2>');
+    expect(html).toContain(reason.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;'));
+    expect(readFileSync(join(dir, 'summary.md'), 'utf8')).toContain(`- ${reason}`);
+    const junit = parseXml(readFileSync(join(dir, 'junit.xml'), 'utf8'));
+    expect(all(junit, 'failure').map((f) => f.attrs['message'])).toContain(reason);
+    expect(renderConsoleSummary(card, 'r.html')).toContain(`✗ ${reason}`);
+  });
+
   it('summary.md leads with the verdict and lists every failed check', async () => {
     const { t, card } = scored('bad-drain');
     const dir = tmp();
