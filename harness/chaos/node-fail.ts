@@ -99,7 +99,8 @@ export async function nodeFail(ctx: ChaosContext, planned: PlannedChaos, step: N
     deadManAt: ctx.clock() + plan.deadManAfterS * 1000,
   };
   mark.fault = fault;
-  mark.pods = [...fault.pods];
+  // mark.pods stays empty: the lost pods do not go away (the node returns before their eviction);
+  // the drain scorer would look for their deletion. They are in fault.pods.
   const states: NodeStateRecord[] = [];
   mark.nodeStates = states;
   const poll = async () => {

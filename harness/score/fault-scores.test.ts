@@ -95,7 +95,7 @@ const ro = (s: number, desired: number, ready: number): RolloutRecord => ({ kind
 
 function nodeMark(): ChaosMark {
   return {
-    id: 'node-fail-worker@60s', action: 'node-fail', target: 'worker', plannedAt: at(60), startedAt: at(60), endedAt: at(140), outcome: 'ok', pods: ['px-b'], detail: 'pause',
+    id: 'node-fail-worker@60s', action: 'node-fail', target: 'worker', plannedAt: at(60), startedAt: at(60), endedAt: at(140), outcome: 'ok', pods: [], detail: 'pause',
     fault: { what: 'pause node kch-worker2', pods: ['px-b'], nodes: ['kch-worker2'], appliedAt: at(60), undoneAt: at(100), deadManAt: at(150) },
     nodeStates: [
       { at: at(59), node: 'kch-worker2', ready: 'True', taints: [] },
@@ -118,6 +118,10 @@ describe('node-fail impact', () => {
     // Failures while clients were still sent to the dead pod: 60–97 s.
     const t = timeline((s) => (s >= 60 && s < 97 ? second(s, 5, 10, 100, s === 61 ? 4 : 0) : null), [nodeMark()], kube);
     t.plan.scoring.nodeFail = { maxFailedPerPod: 0, maxAbnormalWsPerPod: 0, maxEndpointRemovalS: 60, minReadyEndpoints: 1 };
+    // The window runs a request timeout past the last endpoint out (late timeouts of requests sent to the dead pod).
+    t.plan.load.timeoutS = 10;
+    expect(nodeFailImpact(t).score!.losses[0]!.window).toEqual({ from: at(60), to: at(105) });
+    t.plan.load.timeoutS = 2;
     const r = nodeFailImpact(t);
     const l = r.score!.losses[0]!;
     expect(l.node).toBe('kch-worker2');

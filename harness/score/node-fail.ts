@@ -1,7 +1,7 @@
 // Node-fail impact: for every node-fail action, from the node's loss (its container paused) to the
 // node controller noticing (NotReady, unreachable taints), to each lost pod's endpoint leaving
 // service, to the workload's Ready replicas back at their desire. Clients' failures and WS 1006
-// closes from the loss until the last lost endpoint left service (+ 2 s), above the run's
+// closes from the loss until the last lost endpoint left service + the request timeout, above the run's
 // baseline, are shared evenly among the lost pods that served behind a Service.
 import type { ChaosMark, EndpointRecord, EpochMs, HpaRecord, LoadSecond, PodRecord, RolloutRecord, Timeline } from '../timeline/types.ts';
 import type { Check, LostPod, NodeFailScore, NodeLoss, Scored, TimeWindow } from './scorecard.ts';
@@ -106,7 +106,9 @@ export function nodeFailImpact(t: Timeline): Scored<NodeFailScore | null> {
     const served = lost.filter((p) => p.served);
     const fallbackEnd = returnedAt ?? end;
     const lastOut = served.length ? Math.max(...served.map((p) => p.endpointOutAt ?? fallbackEnd)) : lostAt;
-    const window = { from: lostAt, to: Math.min(Math.max(lastOut + DRAIN_TAIL_MS, lostAt + 1000), end) };
+    // Requests sent to a dead pod fail only when the client gives up: the window runs a request timeout past the last endpoint out.
+    const tail = Math.max(DRAIN_TAIL_MS, t.plan.load.timeoutS * 1000);
+    const window = { from: lostAt, to: Math.min(Math.max(lastOut + tail, lostAt + 1000), end) };
     const secs = secondsIn(t.load, window);
     const requests = secs.reduce((a, s) => a + requestsOf(s), 0);
     const failed = secs.reduce((a, s) => a + failuresOf(s), 0);
