@@ -39,7 +39,7 @@ function timeline(during: (s: number) => LoadSecond | null, chaos: ChaosMark[], 
 
 function netMark(applied: number | null, undone: number | null): ChaosMark {
   return {
-    id: 'network-fault-s3-gateway@60s', action: 'network-fault', target: 'gateway', plannedAt: at(60), startedAt: at(59.5), endedAt: at(91), outcome: 'ok', pods: [], detail: 'latency',
+    id: 'network-fault-s3-gateway@60s', action: 'network-fault', target: 'gateway', plannedAt: at(60), startedAt: at(60), endedAt: at(91), outcome: 'ok', pods: [], detail: 'latency',
     fault: { what: 'latency 200±0 ms toward object-store on 2/2 pods', pods: ['gw-a', 'gw-b'], nodes: ['kch-worker'], appliedAt: applied === null ? null : at(applied), undoneAt: undone === null ? null : at(undone), deadManAt: at(120) },
   };
 }
@@ -66,6 +66,16 @@ describe('network-fault impact', () => {
     expect(p95.measured).toBe(410);
     expect(r.checks.find((c) => c.id === 'fault.undone/network-fault-s3-gateway@60s')!.status).toBe('pass');
     expect(r.notes[0]).toContain('p50 5 → 205 ms');
+  });
+
+  it('the baseline ends where the action started, not where the window opened (pods are faulted one by one before it)', () => {
+    // The action starts at 60 s and its first pods are slow from then on; the window opens at 70 s, once all are.
+    const mark = netMark(70, 90);
+    mark.startedAt = at(60);
+    const t = timeline((s) => (s >= 60 && s < 90 ? second(s, 205) : null), [mark]);
+    const f = networkFaultImpact(t).score!.faults[0]!;
+    expect(f.baseline).toMatchObject({ seconds: 30, p50Ms: 5 });
+    expect(f.deltas.p50Ms).toBe(200);
   });
 
   it('a fault the harness did not undo fails its plan check and names the dead-man time', () => {

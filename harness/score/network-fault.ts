@@ -9,7 +9,7 @@ export type { FaultImpact, NetworkFaultScore, WindowStats } from './scorecard.ts
 import { quantileUpperBound } from './latency.ts';
 import { atLabel, failuresOf, loadEnd, requestsOf, round2, runZero, secondsIn, windowLabel } from './run-clock.ts';
 
-/** Seconds before the fault that make its baseline (fewer when the load started later). */
+/** Seconds before the fault action started that make its baseline (fewer when the load started later). */
 export const BASELINE_S = 30;
 /** Recovered = this many consecutive seconds back within the baseline's tolerance. */
 export const RECOVERY_STREAK_S = 5;
@@ -86,8 +86,9 @@ export function networkFaultImpact(t: Timeline): Scored<NetworkFaultScore | null
       });
       continue;
     }
-    // Baseline: the seconds just before the fault, minus any second inside another action's window.
-    const bw = { from: Math.max(t.loadStartedAt ?? w.from, w.from - BASELINE_S * 1000), to: w.from };
+    // Baseline: the seconds before the action started (pods get the fault one by one before the
+    // window, which opens once all have it), minus any second inside another action's window.
+    const bw = { from: Math.max(t.loadStartedAt ?? m.startedAt, m.startedAt - BASELINE_S * 1000), to: Math.min(m.startedAt, w.from) };
     const others = t.chaos.filter((o) => o !== m).map(windowOf);
     const baseSecs = wholeSeconds(seconds, bw).filter((s) => !others.some((o) => s.at < o.to && s.at + 1000 > o.from));
     const base = windowStats(baseSecs);
