@@ -195,12 +195,23 @@ export class KindProvider implements ClusterProvider {
         progress(`  ${nodes.map((n) => `${n.name} ${n.podCIDR} via ${n.internalIP}`).join('; ')}`);
       });
     }
+    const loadImages = (archives: string[], p?: ProgressSink) => this.loadImages(engine, name, archives, p ?? progress);
+    // metrics-server starts as soon as pods can: its rollout, APIService and first answer overlap
+    // the waits for Ready nodes and CoreDNS instead of following them
+    const metrics = (async () => {
+      if (image && !image.preloaded.includes(METRICS_SERVER_IMAGE)) await loadImages([await buildMetricsServerImage(engine, progress)]);
+      await timedStep(progress, 'metrics-server (metrics API answering)', () =>
+        installMetricsServer(target, { restartApiServer: () => this.restartApiServer(engine, name), apiServerLog: () => this.apiServerLog(engine, name) }, progress),
+      );
+    })();
+    metrics.catch(() => undefined); // awaited below; a Ready/CoreDNS failure must not leave it unhandled
     await timedStep(progress, `wait for ${nodeCount} nodes Ready`, () =>
       kubectl(target, ['wait', '--for=condition=Ready', 'node', '--all', '--timeout=300s'], { timeoutMs: 310_000 }),
     );
     await timedStep(progress, 'wait for CoreDNS', () =>
       kubectl(target, ['-n', 'kube-system', 'rollout', 'status', 'deploy/coredns', '--timeout=180s'], { timeoutMs: 190_000 }),
     );
+    await metrics;
     const cluster: RunningCluster = {
       provider: 'kind',
       name,
@@ -215,14 +226,8 @@ export class KindProvider implements ClusterProvider {
         nodeDrain: true,
         nodePortsOnLoopback: record.nodePorts,
       },
-      loadImages: (archives, p) => this.loadImages(engine, name, archives, p ?? progress),
+      loadImages,
     };
-    if (image && !image.preloaded.includes(METRICS_SERVER_IMAGE)) {
-      await cluster.loadImages([await buildMetricsServerImage(engine, progress)], progress);
-    }
-    await timedStep(progress, 'metrics-server (metrics API answering)', () =>
-      installMetricsServer(target, { restartApiServer: () => this.restartApiServer(engine, name) }, progress),
-    );
     return cluster;
   }
 
@@ -235,6 +240,15 @@ export class KindProvider implements ClusterProvider {
       tails.push(`--- ${node} kubelet:\n${(r.stdout || r.stderr).trim()}`);
     }
     return tails.join('\n');
+  }
+
+  /** kube-apiserver's log lines about the metrics group (why it answers 404). */
+  private async apiServerLog(engine: EngineName, name: string): Promise<string[]> {
+    const r = await exec(engine, ['exec', `${name}-control-plane`, 'sh', '-c', 'crictl logs --tail 400 $(crictl ps --name kube-apiserver -q | head -1) 2>&1 | grep -i "metrics.k8s.io" | tail -5'], {
+      timeoutMs: 30_000,
+      nothrow: true,
+    });
+    return r.stdout.split('\n').map((l) => l.trim().slice(0, 240)).filter(Boolean);
   }
 
   /** Stop the API server's container; the kubelet starts it again (static pod). */
