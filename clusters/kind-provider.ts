@@ -147,7 +147,7 @@ export class KindProvider implements ClusterProvider {
       nodeImage: image.ref,
       podNetwork: image.offline ? 'bridge' : 'kind-default',
       // written before the create, so a create killed half-way is still known as ours
-      ownership: { owner: processOwner(), ownerPid: process.pid, testSession, keep: opts.keep ?? testSession === null, createdAt: new Date().toISOString() },
+      ownership: { owner: processOwner(), ownerPid: process.pid, testSession, keep: testSession === null && (opts.keep ?? true), createdAt: new Date().toISOString() },
     };
     writeRecord(name, record);
     const configPath = join(cacheDir('kind', name), 'kind-config.yaml');

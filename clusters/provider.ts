@@ -22,7 +22,8 @@ export interface ClusterOptions {
   progress?: ProgressSink;
   /**
    * A cluster created here is meant to outlive its creator (a user's own): `npm run cleanup`
-   * never deletes it. Default: kept, unless a test session (KCH_TEST_SESSION) creates it.
+   * never deletes it. Default true; always false inside a test session (KCH_TEST_SESSION), whose
+   * safety net must be able to remove everything the session made.
    */
   keep?: boolean;
   /** Abort long waits (Ctrl-C). */
