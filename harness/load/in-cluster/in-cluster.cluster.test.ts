@@ -8,8 +8,9 @@ import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Timeline } from '../../timeline/types.ts';
+import { SHARED_CLUSTER, sharedCluster } from '../../../test/cluster/shared-cluster.ts';
 
-const CLUSTER = 'kch-incluster';
+const CLUSTER = SHARED_CLUSTER;
 const out = mkdtempSync(join(tmpdir(), 'kch-incluster-'));
 
 interface CliRun {
@@ -52,19 +53,14 @@ function readJson<T>(path: string): T {
 }
 
 describe('load from inside the cluster (kind)', () => {
+  // The shared cluster: load from runner pods never leaves it, so its NodePorts go unused here.
   beforeAll(async () => {
-    const { providerByName } = await import('../../../clusters/index.ts');
-    // No NodePorts: load from runner pods never leaves the cluster (and the runs ask for none).
-    await providerByName('kind').up({ name: CLUSTER, nodePorts: [], progress: (l) => process.stdout.write(`[cluster] ${l}\n`) });
-  });
-
-  afterAll(async () => {
-    const { providerByName } = await import('../../../clusters/index.ts');
-    await providerByName('kind').down(CLUSTER);
+    await sharedCluster((l) => process.stdout.write(`[cluster] ${l}\n`));
   });
 
   it('proxy-rollout from 2 runner pods passes; totals equal the runners\' summaries; they started within 1 s of each other', async () => {
-    const run = await scenario(['proxy-rollout', '--load-from', 'cluster', '--per-pod-rate', '400', '--duration', '30']);
+    // Half the machine-fit rate: a 1 s stall of this shared 2-core machine drops iterations past the 1 % rule at 784 req/s.
+    const run = await scenario(['proxy-rollout', '--load-from', 'cluster', '--scale', '0.004', '--per-pod-rate', '200', '--duration', '30']);
     expect(run.runDir, run.output.slice(-2000)).not.toBe('');
     const t = readJson<Timeline>(join(run.runDir, 'timeline.json'));
     expect(t.plan.loadFrom).toBe('cluster');
@@ -74,7 +70,7 @@ describe('load from inside the cluster (kind)', () => {
     const sum = (k: 'requests' | 'failedRequests' | 'wsSessions') => t.witnesses.k6Summaries.reduce((a, s) => a + s[k], 0);
     expect(t.load!.totals.requests).toBe(sum('requests'));
     expect(t.load!.totals.failedRequests).toBe(sum('failedRequests'));
-    expect(t.load!.totals.requests).toBeGreaterThan(5000);
+    expect(t.load!.totals.requests).toBeGreaterThan(3000);
     // Both runners did their share (execution segments split the rate in halves).
     for (const s of t.witnesses.k6Summaries) expect(s.requests).toBeGreaterThan(0.4 * sum('requests'));
     expect(t.witnesses.k6Exits?.map((e) => e.code)).toEqual([0, 0]);
@@ -88,14 +84,13 @@ describe('load from inside the cluster (kind)', () => {
 
   it('a runner pod deleted mid-run fails the load step, naming it', async () => {
     let deleted = '';
-    const run = await scenario(['proxy-rollout', '--load-from', 'cluster', '--per-pod-rate', '400', '--duration', '20'], async (output) => {
+    const run = await scenario(['proxy-rollout', '--load-from', 'cluster', '--scale', '0.004', '--per-pod-rate', '200', '--duration', '20'], async (output) => {
       const namespace = /namespace (kch-[a-z0-9-]+)/.exec(output)?.[1];
       if (!namespace) throw new Error('no namespace in the output');
       await new Promise((r) => setTimeout(r, 5000));
       const k8s = await import('@kubernetes/client-node');
       const { kubeFromFile } = await import('../../kube/client.ts');
-      const { providerByName } = await import('../../../clusters/index.ts');
-      const cluster = await providerByName('kind').up({ name: CLUSTER, nodePorts: [] });
+      const cluster = await sharedCluster(() => undefined);
       const core = kubeFromFile(cluster.kubeconfigPath, cluster.context).makeApiClient(k8s.CoreV1Api);
       await core.deleteNamespacedPod({ name: 'kch-k6-runner-1', namespace, gracePeriodSeconds: 0 });
       deleted = 'kch-k6-runner-1';
@@ -106,7 +101,9 @@ describe('load from inside the cluster (kind)', () => {
     const t = readJson<Timeline>(join(run.runDir, 'timeline.json'));
     const step = t.steps.find((s) => s.name.startsWith('load + chaos'));
     expect(JSON.stringify(step)).toMatch(/kch-k6-runner-1/);
-    // What the surviving runner did is kept.
-    expect(t.witnesses.k6Summaries.map((s) => s.shard)).toEqual([0]);
+    // What the surviving runner did is kept; the deleted one's exit says so (its summary only if k6 wrote it on SIGTERM).
+    expect(t.witnesses.k6Summaries.map((s) => s.shard)).toContain(0);
+    expect(t.witnesses.k6Exits?.find((e) => e.shard === 1)?.error).toMatch(/runner pod kch-k6-runner-1 was deleted during the load/);
+    expect(t.witnesses.k6Exits?.find((e) => e.shard === 0)?.code).toBe(0);
   });
 });
