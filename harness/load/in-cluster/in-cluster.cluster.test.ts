@@ -60,7 +60,7 @@ describe('load from inside the cluster (kind)', () => {
 
   it('proxy-rollout from 2 runner pods passes; totals equal the runners\' summaries; they started within 1 s of each other', async () => {
     // Half the machine-fit rate: a 1 s stall of this shared 2-core machine drops iterations past the 1 % rule at 784 req/s.
-    const run = await scenario(['proxy-rollout', '--load-from', 'cluster', '--scale', '0.004', '--per-pod-rate', '200', '--duration', '30']);
+    const run = await scenario(['proxy-rollout', '--load-from', 'cluster', '--scale', '0.004', '--per-pod-rate', '250', '--duration', '30']);
     expect(run.runDir, run.output.slice(-2000)).not.toBe('');
     const t = readJson<Timeline>(join(run.runDir, 'timeline.json'));
     expect(t.plan.loadFrom).toBe('cluster');
@@ -84,7 +84,7 @@ describe('load from inside the cluster (kind)', () => {
 
   it('a runner pod deleted mid-run fails the load step, naming it', async () => {
     let deleted = '';
-    const run = await scenario(['proxy-rollout', '--load-from', 'cluster', '--scale', '0.004', '--per-pod-rate', '200', '--duration', '20'], async (output) => {
+    const run = await scenario(['proxy-rollout', '--load-from', 'cluster', '--scale', '0.004', '--per-pod-rate', '250', '--duration', '20'], async (output) => {
       const namespace = /namespace (kch-[a-z0-9-]+)/.exec(output)?.[1];
       if (!namespace) throw new Error('no namespace in the output');
       await new Promise((r) => setTimeout(r, 5000));
