@@ -2,19 +2,17 @@
 // rendered by renderWorkloads, applied server-side, rolled out with its probes passing (HTTP,
 // gRPC, a privileged host-network DaemonSet), then one aenebris pod deleted as a rollout
 // would: its preStop (`/standin sleep 110 --term 1`) starts the drain and the exit line shows
-// nothing cut off. No NodePorts are mapped (other clusters may hold 30080-30099 here).
+// nothing cut off. On the cluster project's shared cluster, in a namespace of its own.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
-import { KindProvider } from '../clusters/kind-provider.ts';
+import { sharedCluster } from '../test/cluster/shared-cluster.ts';
 import { kubectl } from '../clusters/kubectl.ts';
 import type { RunningCluster } from '../clusters/provider.ts';
 import type { PlannedWorkload } from '../harness/plan/types.ts';
 import { buildStandinImage } from './image.ts';
 import { renderWorkloads, type KubeObject } from './render.ts';
 
-const NAME = 'kch-deploy';
 const NS = `kch-deploy-${process.pid}`;
-const provider = new KindProvider();
 let cluster: RunningCluster;
 const progress = (l: string) => process.stderr.write(`[deploy-cluster] ${l}\n`);
 const kc = (args: string[], timeoutMs = 60_000, input?: string) =>
@@ -37,7 +35,7 @@ const WORKLOADS: PlannedWorkload[] = [
 let objects: KubeObject[] = [];
 
 beforeAll(async () => {
-  cluster = await provider.up({ name: NAME, workers: 2, nodePorts: [], progress });
+  cluster = await sharedCluster(progress);
   const image = await buildStandinImage(progress);
   await cluster.loadImages([image.archive], progress);
   objects = await renderWorkloads(WORKLOADS, { namespace: NS, imageRef: image.ref });
@@ -46,7 +44,6 @@ beforeAll(async () => {
 
 afterAll(async () => {
   if (cluster) await kc(['delete', 'namespace', NS, '--wait=false'], 60_000).catch(() => undefined);
-  await provider.down(NAME, progress).catch(() => undefined);
 }, 300_000);
 
 describe('kind overlays on a real cluster', () => {

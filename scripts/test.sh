@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# The test command (README, .ci/run): set-up, type-check, then the four vitest projects in order
-# of what they need (unit → real k6 on loopback → built images in containers → real kind).
+# The test command (README, .ci/run): set-up, type-check, then the vitest projects in order
+# of what they need (unit → real k6 on loopback → built images in containers → real kind: the
+# tests that make clusters of their own, then those sharing one cluster).
 # Ends with one plain line "Tests: N passed, N failed" summed over the projects.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -21,7 +22,7 @@ step() { # name, command...
 # Tools and images, cached after the first time (k6, kind, kubectl, node image, stand-in image).
 step setup npx tsx harness/cli/setup.ts
 step typecheck npm run typecheck
-projects=(unit load contract cluster)
+projects=(unit load contract cluster cluster-shared)
 if [ -n "${TEST_PROJECTS:-}" ]; then read -r -a projects <<<"$TEST_PROJECTS"; fi
 for p in "${projects[@]}"; do
   step "vitest $p" npx vitest run --project "$p" --reporter=default --reporter=json --outputFile.json="$results/$p.json"

@@ -1,6 +1,6 @@
-// Chaos and observation on a real kind cluster (`chaos-dev`, 2 workers, no host port mappings).
+// Chaos and observation on a real kind cluster (the cluster project's shared cluster, 2 workers).
 // Each test makes its own namespace with a small stand-in Deployment and deletes it after.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import * as k8s from '@kubernetes/client-node';
 import type { RunningCluster } from '../../clusters/provider.ts';
 import type { EndpointRecord, KubeRecord, PodRecord, WorkloadLogRecord } from '../timeline/types.ts';
@@ -10,28 +10,22 @@ import { applyObjects, createRunNamespace, deleteNamespace, type KubeObject } fr
 import { waitWorkloadsReady } from '../deploy/readiness.ts';
 import { startObservers, type Observers } from '../observe/index.ts';
 import { preflightChaos, runChaosSchedule } from './index.ts';
+import { sharedCluster } from '../../test/cluster/shared-cluster.ts';
 
-const CLUSTER = 'chaos-dev';
 const say = (l: string) => process.stdout.write(`${l}\n`);
 let cluster: RunningCluster;
 let kc: k8s.KubeConfig;
 let imageRef: string;
 
 beforeAll(async () => {
-  const { providerByName } = await import('../../clusters/index.ts');
   const { buildStandinImage } = await import('../../deploy/index.ts');
-  cluster = await providerByName('kind').up({ name: CLUSTER, workers: 2, nodePorts: [], progress: (l) => say(`[cluster] ${l}`) });
+  cluster = await sharedCluster((l) => say(`[cluster] ${l}`));
   const image = await buildStandinImage(say);
   imageRef = image.ref;
   await cluster.loadImages([image.archive], say);
   kc = kubeFromFile(cluster.kubeconfigPath, cluster.context);
 });
 
-afterAll(async () => {
-  if (process.env.KEEP_CLUSTER === '1' || !cluster) return;
-  const { providerByName } = await import('../../clusters/index.ts');
-  await providerByName('kind').down(CLUSTER, say);
-});
 
 function web(namespace: string, opts: { replicas: number; pdbMinAvailable?: number; drainDelayS?: number }): KubeObject[] {
   const labels = { 'app.kubernetes.io/name': 'web' };

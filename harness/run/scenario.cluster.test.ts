@@ -1,6 +1,6 @@
 // End to end on a real kind cluster, through the real CLI: the first scenarios of the catalogue,
-// with their witnesses. One cluster for the file (created by the first run, kept with
-// --keep-cluster, deleted in afterAll). Each run is short (about 90 s of load) and bounded.
+// with their witnesses, on the cluster project's shared cluster (kept with --keep-cluster; the
+// project's global teardown deletes it). Each run is short (60–120 s of load) and bounded.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, readdirSync } from 'node:fs';
@@ -10,8 +10,9 @@ import type { EventRecord, HpaRecord, Timeline, WorkloadLogRecord } from '../tim
 import type { Scorecard } from '../score/scorecard.ts';
 import { exec } from '../base/exec.ts';
 import { ownScenarioFolder, OWN_IMAGE } from './own-scenario.fixture.ts';
+import { SHARED_CLUSTER, sharedCluster } from '../../test/cluster/shared-cluster.ts';
 
-const CLUSTER = 'kch-e2e';
+const CLUSTER = SHARED_CLUSTER;
 const out = mkdtempSync(join(tmpdir(), 'kch-e2e-'));
 
 interface CliRun {
@@ -60,28 +61,13 @@ function sumSummaries(t: Timeline) {
 }
 
 describe('scenarios end to end on kind', () => {
+  // The shared cluster (test/cluster/shared-cluster.ts): each run makes and deletes its own namespace.
   beforeAll(async () => {
-    const { providerByName } = await import('../../clusters/index.ts');
-    const kind = providerByName('kind');
-    const progress = (l: string) => process.stdout.write(`[cluster] ${l}\n`);
-    try {
-      await kind.up({ name: CLUSTER, progress });
-    } catch (err) {
-      // A fresh cluster on a loaded 2-core machine has failed once on an add-on's readiness;
-      // the scenarios under test need a cluster, not that first create: recreate once.
-      progress(`up failed (${(err as Error).message.split('\n')[0]}); deleting and creating once more`);
-      await kind.down(CLUSTER, progress);
-      await kind.up({ name: CLUSTER, progress });
-    }
-  });
-
-  afterAll(async () => {
-    const { providerByName } = await import('../../clusters/index.ts');
-    await providerByName('kind').down(CLUSTER);
+    await sharedCluster((l) => process.stdout.write(`[cluster] ${l}\n`));
   });
 
   it('proxy-rollout passes with the graceful stand-in, and its totals equal k6’s own summaries', async () => {
-    const run = await scenario(['proxy-rollout']);
+    const run = await scenario(['proxy-rollout', '--duration', '60']);
     expect(run.runDir, run.output.slice(-2000)).not.toBe('');
     const t = readJson<Timeline>(join(run.runDir, 'timeline.json'));
     expect(t.load, 'load series').not.toBeNull();
@@ -99,7 +85,7 @@ describe('scenarios end to end on kind', () => {
   });
 
   it('proxy-rollout with --set proxy.drain=none fails on drain, naming the pods the rollout replaced', async () => {
-    const run = await scenario(['proxy-rollout', '--set', 'proxy.drain=none']);
+    const run = await scenario(['proxy-rollout', '--duration', '60', '--set', 'proxy.drain=none']);
     expect(run.code, run.output.slice(-3000)).toBe(1);
     const card = readJson<{ scorecard: Scorecard }>(join(run.runDir, 'report.json')).scorecard;
     const t = readJson<Timeline>(join(run.runDir, 'timeline.json'));
