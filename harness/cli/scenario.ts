@@ -60,12 +60,9 @@ export interface Detected {
 export async function chooseProvider(flag: string | undefined): Promise<Detected> {
   if (flag !== undefined) return { name: choiceFlag('provider', flag, PROVIDERS), reason: `--provider ${flag}` };
   try {
-    // Another area's module: loaded by URL so that its absence degrades to 'kind', not a crash.
-    const clusters = (await import(new URL('../../clusters/index.ts', import.meta.url).href)) as {
-      detectProvider?: () => Promise<Detected>;
-    };
-    if (typeof clusters.detectProvider !== 'function') return { name: 'kind', reason: 'default (clusters/index.ts has no detectProvider)' };
-    return await clusters.detectProvider();
+    // Loaded only when the provider is not named, so --provider existing never starts kind's code.
+    const { detectProvider } = await import('../../clusters/index.ts');
+    return await detectProvider();
   } catch (err) {
     return { name: 'kind', reason: `default (provider detection unavailable: ${err instanceof Error ? err.message.split('\n')[0] : String(err)})` };
   }
@@ -172,9 +169,7 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv = pro
   }
 
   // Loaded only to run: --list and --plan never load the engine (or its Kubernetes client).
-  const { runScenario } = (await import(new URL('../run/run.ts', import.meta.url).href)) as {
-    runScenario: (plan: Plan, opts: RunOptions) => Promise<number>;
-  };
+  const { runScenario } = await import('../run/run.ts');
   // A suite stops at the first SIGINT or SIGTERM (the run in progress tears down on its own).
   // Once only: a later signal then meets the run's handlers, or Node's default between runs.
   let interrupted = false;

@@ -5,7 +5,20 @@
 // tears down without the graceful waits and says what may be left.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import type { KubeConfig } from '@kubernetes/client-node';
+import { CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
+import { providerByName } from '../../clusters/index.ts';
+import { neededImages, renameImages, renderWorkloads } from '../../deploy/index.ts';
+import { renderConsoleSummary, writeReports } from '../../reports/index.ts';
+import { preflightChaos, runChaosSchedule } from '../chaos/index.ts';
+import { applyObjects, createRunNamespace, deleteRunNamespace, waitWorkloadsReady } from '../deploy/apply.ts';
+import { kubeFromFile } from '../kube/client.ts';
+import type { KubeObject } from '../kube/objects.ts';
+import { runLoad } from '../load/index.ts';
+import * as inClusterLoad from '../load/in-cluster/index.ts';
+import { startObservers } from '../observe/index.ts';
+import { exitCodeFor, scoreTimeline } from '../score/index.ts';
+import { prepareOwnImages } from './own-images.ts';
+import { ensureRunTools } from './tools.ts';
 import type { Plan } from '../plan/types.ts';
 import { TIMELINE_SCHEMA, type ChaosMark, type KubeRecord, type Timeline } from '../timeline/types.ts';
 import { EXIT } from '../base/errors.ts';
@@ -145,15 +158,6 @@ interface RunContext {
 
 async function execute(plan: Plan, opts: RunOptions, ctx: RunContext): Promise<void> {
   const { steps, say, signal, timeline } = ctx;
-  const { providerByName } = await import('../../clusters/index.ts');
-  const { renderWorkloads, neededImages, renameImages } = await import('../../deploy/index.ts');
-  const { kubeFromFile } = await import('../kube/client.ts');
-  const { createRunNamespace, deleteRunNamespace, applyObjects, waitWorkloadsReady } = await import('../deploy/apply.ts');
-  const { ensureRunTools } = await import('./tools.ts');
-  const { prepareOwnImages } = await import('./own-images.ts');
-  const { startObservers } = await import('../observe/index.ts');
-  const { preflightChaos, runChaosSchedule } = await import('../chaos/index.ts');
-  const { runLoad } = await import('../load/index.ts');
 
   const needsWorkers = plan.chaos.some((c) => c.step.action === 'node-drain' || c.step.action === 'node-fail') ? 1 : 0;
   // Every tool before the cluster: a fresh machine builds k6 here, not after the deploy.
@@ -170,7 +174,7 @@ async function execute(plan: Plan, opts: RunOptions, ctx: RunContext): Promise<v
   const own = needed.length === 0 ? { archives: [], names: new Map<string, string>() } : await steps.step('images of your own', () => prepareOwnImages(needed, say, signal));
   const objects = renameImages(rendered, own.names);
   // --load-from cluster: k6 runner pods and the run's Prometheus, their images built like the stand-in.
-  const inCluster = plan.loadFrom === 'cluster' ? await import('../load/in-cluster/index.ts') : null;
+  const inCluster = plan.loadFrom === 'cluster' ? inClusterLoad : null;
   const loadImages = inCluster ? await steps.step('k6 runner and Prometheus images', () => inCluster.buildLoadImages(tools.k6, say, signal)) : null;
   writeFileSync(join(ctx.runDir, 'manifests.json'), JSON.stringify(objects, null, 2));
 
@@ -269,18 +273,17 @@ async function execute(plan: Plan, opts: RunOptions, ctx: RunContext): Promise<v
   });
 
   // Pods cut by late chaos may still be terminating; give the observers their exits.
-  await steps.step('settle', () => settle(kc, namespace, objects, signal, say, waitWorkloadsReady));
+  await steps.step('settle', () => settle(kc, namespace, objects, signal, say));
 }
 
 async function settle(
   kc: KubeConfig,
   namespace: string,
-  objects: Parameters<typeof import('../deploy/apply.ts').waitWorkloadsReady>[2],
+  objects: KubeObject[],
   signal: AbortSignal,
   say: Say,
-  waitReady: typeof import('../deploy/apply.ts').waitWorkloadsReady,
 ): Promise<void> {
-  await waitReady(kc, namespace, objects, { deadlineMs: 150_000, progress: say, signal });
+  await waitWorkloadsReady(kc, namespace, objects, { deadlineMs: 150_000, progress: say, signal });
   await waitTerminatingGone(kc, namespace, signal, say);
   await new Promise((r) => setTimeout(r, 3000));
 }
@@ -291,7 +294,6 @@ async function settle(
  * period among them (+10 s) and 150 s in all; say which are still there when the wait ends.
  */
 async function waitTerminatingGone(kc: KubeConfig, namespace: string, signal: AbortSignal, say: Say): Promise<void> {
-  const { CoreV1Api } = await import('@kubernetes/client-node');
   const core = kc.makeApiClient(CoreV1Api);
   const started = Date.now();
   let deadline = started + 150_000;
@@ -315,8 +317,6 @@ async function waitTerminatingGone(kc: KubeConfig, namespace: string, signal: Ab
 
 async function scoreAndReport(timeline: Timeline, runDir: string, say: Say): Promise<number> {
   try {
-    const { scoreTimeline, exitCodeFor } = await import('../score/index.ts');
-    const { writeReports, renderConsoleSummary } = await import('../../reports/index.ts');
     const scorecard = scoreTimeline(timeline);
     const written = await writeReports(scorecard, timeline, runDir, {
       pushgatewayUrl: process.env.PUSHGATEWAY_URL,
