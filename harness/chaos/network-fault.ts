@@ -74,14 +74,17 @@ async function waitDelayLine(k: KindNode, tag: string, id: string): Promise<void
 }
 
 async function undoAll(applied: Applied[]): Promise<string[]> {
-  const problems: string[] = [];
-  for (const a of applied) {
-    const r = await nodeExec(a.node, ['sh', '-c', a.plan.undo], { nothrow: true, timeoutMs: 30_000 }).catch((e: Error) => e);
-    if (r instanceof Error || r.code !== 0) problems.push(`${a.pod}: undo failed (${r instanceof Error ? r.message : r.stderr.trim()})`);
-    const left = await nodeExec(a.node, ['sh', '-c', a.plan.check], { nothrow: true }).catch(() => null);
-    if (left && left.code === 0) problems.push(`${a.pod}: chain ${a.plan.chain} still present after undo`);
-  }
-  return problems;
+  const problems = await Promise.all(
+    applied.map(async (a) => {
+      const out: string[] = [];
+      const r = await nodeExec(a.node, ['sh', '-c', a.plan.undo], { nothrow: true, timeoutMs: 30_000 }).catch((e: Error) => e);
+      if (r instanceof Error || r.code !== 0) out.push(`${a.pod}: undo failed (${r instanceof Error ? r.message : r.stderr.trim()})`);
+      const left = await nodeExec(a.node, ['sh', '-c', a.plan.check], { nothrow: true }).catch(() => null);
+      if (left && left.code === 0) out.push(`${a.pod}: chain ${a.plan.chain} still present after undo`);
+      return out;
+    }),
+  );
+  return problems.flat();
 }
 
 export async function networkFault(ctx: ChaosContext, planned: PlannedChaos, step: NetworkFaultStep): Promise<Pick<ChaosMark, 'fault' | 'outcome' | 'detail'>> {
@@ -103,29 +106,45 @@ export async function networkFault(ctx: ChaosContext, planned: PlannedChaos, ste
   const nodes = new Map<string, KindNode>();
   let outcome: ChaosMark['outcome'] = 'ok';
   try {
-    for (const p of victims.pods) {
-      const pod = p.metadata!.name!;
-      const nodeName = p.spec!.nodeName!;
-      let k = nodes.get(nodeName);
-      if (!k) {
-        k = kindNodeOf(planned.id, await core.readNode({ name: nodeName }));
-        nodes.set(nodeName, k);
-      }
-      const pid = await podSandboxPid(k, planned.id, ctx.namespace, pod);
-      const delayBinary = step.fault.kind === 'latency' ? await installNfqDelay(k, ctx.progress) : '';
-      const plan = planNetworkFault({ tag: faultTag(`${planned.id}/${pod}`, started), fault: step.fault, peerIps: peer?.ips ?? [], durationS: step.durationS, pid, delayBinary });
-      // The dead-man's switch first: from here on, whatever happens to the harness, the fault ends.
-      await nodeExec(k, ['sh', '-c', plan.deadMan], { detach: true });
-      fault.deadManAt = Math.max(fault.deadManAt, ctx.clock() + plan.deadManAfterS * 1000);
-      applied.push({ pod, node: k, plan });
-      if (plan.delayLine) {
-        await nodeExec(k, ['sh', '-c', plan.delayLine], { detach: true });
-        await waitDelayLine(k, plan.chain.slice(4), planned.id);
-      }
-      const r = await nodeExec(k, ['sh', '-c', plan.apply], { nothrow: true });
-      if (r.code !== 0) throw new ChaosError(planned.id, `applying ${plan.chain} to ${pod} on ${nodeName}: ${r.stderr.trim().split('\n').slice(-3).join(' | ')}`);
-      ctx.progress(`[chaos] ${planned.id}: ${pod} on ${nodeName}: chain ${plan.chain} in netns of pid ${pid}${plan.queue ? `, queue ${plan.queue}` : ''}; dead-man in ${plan.deadManAfterS} s`);
-    }
+    // Prepare every pod first (node, sandbox pid, delay line binary), in parallel and without
+    // touching the network, so the pods' faults start within moments of each other.
+    const install = new Map<string, Promise<string>>();
+    const prepared = await Promise.all(
+      victims.pods.map(async (p) => {
+        const pod = p.metadata!.name!;
+        const nodeName = p.spec!.nodeName!;
+        let k = nodes.get(nodeName);
+        if (!k) {
+          k = kindNodeOf(planned.id, await core.readNode({ name: nodeName }));
+          nodes.set(nodeName, k);
+        }
+        const node = k;
+        const pid = await podSandboxPid(node, planned.id, ctx.namespace, pod);
+        if (step.fault.kind === 'latency' && !install.has(nodeName)) install.set(nodeName, installNfqDelay(node, ctx.progress));
+        const delayBinary = step.fault.kind === 'latency' ? await install.get(nodeName)! : '';
+        const plan = planNetworkFault({ tag: faultTag(`${planned.id}/${pod}`, started), fault: step.fault, peerIps: peer?.ips ?? [], durationS: step.durationS, pid, delayBinary });
+        return { pod, nodeName, node, pid, plan };
+      }),
+    );
+    const applyFrom = ctx.clock();
+    const results = await Promise.allSettled(
+      prepared.map(async ({ pod, nodeName, node, pid, plan }) => {
+        // The dead-man's switch first: from here on, whatever happens to the harness, the fault ends.
+        await nodeExec(node, ['sh', '-c', plan.deadMan], { detach: true });
+        fault.deadManAt = Math.max(fault.deadManAt, ctx.clock() + plan.deadManAfterS * 1000);
+        applied.push({ pod, node, plan });
+        if (plan.delayLine) {
+          await nodeExec(node, ['sh', '-c', plan.delayLine], { detach: true });
+          await waitDelayLine(node, plan.chain.slice(4), planned.id);
+        }
+        const r = await nodeExec(node, ['sh', '-c', plan.apply], { nothrow: true });
+        if (r.code !== 0) throw new ChaosError(planned.id, `applying ${plan.chain} to ${pod} on ${nodeName}: ${r.stderr.trim().split('\n').slice(-3).join(' | ')}`);
+        ctx.progress(`[chaos] ${planned.id}: ${pod} on ${nodeName}: chain ${plan.chain} in netns of pid ${pid}${plan.queue ? `, queue ${plan.queue}` : ''}; dead-man in ${plan.deadManAfterS} s`);
+      }),
+    );
+    const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed) throw failed.reason;
+    notes.push(`applied to ${prepared.length} pods within ${seconds(ctx.clock() - applyFrom)}`);
     fault.appliedAt = ctx.clock();
     const full = await sleepUntil(fault.appliedAt + step.durationS * 1000, ctx.clock, ctx.signal);
     if (!full) {
@@ -136,8 +155,10 @@ export async function networkFault(ctx: ChaosContext, planned: PlannedChaos, ste
     outcome = 'failed';
     notes.push(err instanceof Error ? err.message : String(err));
   } finally {
+    // The fault ends when the undo starts (its first commands unhook the chains): the window's end.
+    const undoFrom = ctx.clock();
     const problems = await undoAll(applied);
-    if (problems.length === 0) fault.undoneAt = ctx.clock();
+    if (problems.length === 0) fault.undoneAt = undoFrom;
     else {
       outcome = 'failed';
       notes.push(...problems, `the dead-man's switch removes what is left by ${new Date(fault.deadManAt).toISOString()}`);

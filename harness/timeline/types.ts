@@ -142,7 +142,7 @@ export interface FaultWindow {
   nodes: string[];
   /** When the fault took effect; null when it never did (then `detail` says why). */
   appliedAt: EpochMs | null;
-  /** When the harness undid it; null when it could not (the dead-man's switch then does). */
+  /** When the harness undid it (network-fault: when the undo began, its first step unhooks the rules); null when it could not (the dead-man's switch then does). */
   undoneAt: EpochMs | null;
   /** When the dead-man's switch, armed where the fault lives, undoes it even if the harness died. */
   deadManAt: EpochMs;
