@@ -5,6 +5,8 @@ import { delimiter, dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { binDir } from '../base/cache.ts';
 import { exec, toolEnv } from '../base/exec.ts';
+import { KIND_VERSION, NODE_VERSIONS } from '../../clusters/node-image/versions.ts';
+import { findK6, K6_VERSION } from '../tools/k6.ts';
 import { helpText, parseFlags, type FlagSpecs } from './args.ts';
 import { EXIT, runCli } from './usage.ts';
 
@@ -64,14 +66,6 @@ async function versionOf(path: string, args: string[], pattern: RegExp, timeoutM
   return r.code === 0 ? text.trim().split('\n')[0] ?? 'unknown version' : `did not answer (${(r.stderr || r.stdout).trim().split('\n').pop() ?? `exit ${r.code}`})`;
 }
 
-async function importOptional<T>(rel: string): Promise<T | null> {
-  try {
-    return (await import(new URL(rel, import.meta.url).href)) as T;
-  } catch {
-    return null;
-  }
-}
-
 function runtimeChecks(): Check[] {
   const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as {
     engines?: { node?: string };
@@ -120,9 +114,8 @@ interface ToolProbe {
 }
 
 async function toolChecks(): Promise<Check[]> {
-  const versions = await importOptional<{ KIND_VERSION?: string; NODE_VERSIONS?: { kubernetes?: string } }>('../../clusters/node-image/versions.ts');
-  const kindVersion = versions?.KIND_VERSION ?? 'v0.33.0';
-  const kubeVersion = versions?.NODE_VERSIONS?.kubernetes ?? 'v1.34.4';
+  const kindVersion = KIND_VERSION;
+  const kubeVersion = NODE_VERSIONS.kubernetes;
   const go = which('go');
   const probes: ToolProbe[] = [
     { name: 'go', bins: ['go'], args: ['version'], pattern: /go version (go\S+)/, needed: false, role: 'builds k6, kind, kubectl and the node image when missing', fix: 'install Go 1.24 or newer (https://go.dev/dl/) and put it on PATH' },
@@ -163,21 +156,9 @@ async function toolChecks(): Promise<Check[]> {
 }
 
 async function k6Check(haveGo: boolean): Promise<Check> {
-  const mod = await importOptional<{ findK6?: () => Promise<{ path: string; version: string } | null>; K6_VERSION?: string }>('../tools/k6.ts');
-  const pinned = mod?.K6_VERSION ?? 'v1.x';
+  const pinned = K6_VERSION;
   const build = `GOBIN=${binDir()} CGO_ENABLED=0 go install go.k6.io/k6@${pinned}`;
-  if (!mod?.findK6) {
-    const onPath = which('k6');
-    return {
-      group: 'tools',
-      name: 'k6',
-      status: onPath ? 'warn' : 'missing',
-      detail: `harness/tools/k6.ts not loadable; ${onPath ? `k6 on PATH at ${onPath} (version not checked)` : 'no k6 on PATH'}`,
-      fix: build,
-      needed: true,
-    };
-  }
-  const found = await mod.findK6();
+  const found = await findK6();
   if (found) return { group: 'tools', name: 'k6', status: 'ok', detail: `${found.version} at ${found.path} (pinned ${pinned})`, needed: true };
   const other = which('k6');
   const otherVersion = other ? await versionOf(other, ['version'], /k6 (v\S+)/) : null;
@@ -190,11 +171,6 @@ async function k6Check(haveGo: boolean): Promise<Check> {
     fix: haveGo ? `build it now: ${build}` : `install Go, then ${build}`,
     needed: !haveGo,
   };
-}
-
-interface ClustersModule {
-  providerByName?: (name: 'kind' | 'existing') => { available(): Promise<{ ok: boolean; reason: string }> };
-  detectProvider?: () => Promise<{ name: 'kind' | 'existing'; ok?: boolean; reason: string }>;
 }
 
 async function withDeadline<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
@@ -210,20 +186,22 @@ async function withDeadline<T>(p: Promise<T>, ms: number, what: string): Promise
 }
 
 async function providerChecks(): Promise<{ checks: Check[]; choice: string }> {
-  let clusters: ClustersModule | null = null;
+  // Loaded here, not at the top: a broken install (npm packages missing) must still get its report.
+  let clusters: typeof import('../../clusters/index.ts') | null = null;
   let loadError = '';
   try {
-    clusters = (await import(new URL('../../clusters/index.ts', import.meta.url).href)) as ClustersModule;
+    clusters = await import('../../clusters/index.ts');
   } catch (err) {
     loadError = err instanceof Error ? err.message.split('\n')[0]! : String(err);
   }
-  if (!clusters?.providerByName) {
+  if (!clusters) {
     const why = `clusters/index.ts not loadable${loadError ? `: ${loadError}` : ''}`;
     return {
       checks: [{ group: 'providers', name: 'kind / existing', status: 'missing', detail: why, fix: 'npm ci, then npm run typecheck to see what breaks', needed: true }],
       choice: `kind (default: ${why})`,
     };
   }
+  const loaded = clusters;
   const fixes: Record<string, string> = {
     kind: 'install podman (apt-get install -y podman) or a Docker that can run privileged containers; see the kind row of the tools',
     existing: 'point KUBECONFIG (or ~/.kube/config) at a cluster context: npm run scenario <name> -- --provider existing --name <context>',
@@ -231,7 +209,7 @@ async function providerChecks(): Promise<{ checks: Check[]; choice: string }> {
   const checks = await Promise.all(
     (['kind', 'existing'] as const).map(async (name): Promise<Check> => {
       try {
-        const a = await withDeadline(clusters!.providerByName!(name).available(), 60_000, `${name}.available()`);
+        const a = await withDeadline(loaded.providerByName(name).available(), 60_000, `${name}.available()`);
         return { group: 'providers', name, status: a.ok ? 'ok' : 'warn', detail: a.reason, fix: a.ok ? undefined : fixes[name], needed: false };
       } catch (err) {
         return { group: 'providers', name, status: 'warn', detail: `check failed: ${err instanceof Error ? err.message.split('\n')[0] : String(err)}`, fix: fixes[name], needed: false };
@@ -243,8 +221,8 @@ async function providerChecks(): Promise<{ checks: Check[]; choice: string }> {
   }
   let choice: string;
   try {
-    const d = clusters.detectProvider ? await withDeadline(clusters.detectProvider(), 60_000, 'detectProvider()') : null;
-    choice = d ? `${d.name}${d.ok === false ? ' (NOT usable yet)' : ''}: ${d.reason}` : 'kind (default: clusters/index.ts has no detectProvider)';
+    const d = await withDeadline(loaded.detectProvider(), 60_000, 'detectProvider()');
+    choice = `${d.name}${d.ok === false ? ' (NOT usable yet)' : ''}: ${d.reason}`;
   } catch (err) {
     choice = `kind (default: detection failed: ${err instanceof Error ? err.message.split('\n')[0] : String(err)})`;
   }
