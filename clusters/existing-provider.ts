@@ -92,9 +92,7 @@ export class ExistingProvider implements ClusterProvider {
         nodeDrain: this.options.allowNodeDrain === true,
         nodePortsOnLoopback: [],
       },
-      loadImages: async () => {
-        throw new Error(`existing cluster '${context}': images cannot be loaded into its nodes (capabilities.imageLoad is false); push them to a registry it pulls from`);
-      },
+      // No loadImages: its nodes pull from registries only (callers check canLoadImages).
     };
   }
 

@@ -5,7 +5,7 @@ import { existsSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { exec, processOwner, TEST_SESSION_ENV, type ExecResult } from '../harness/base/exec.ts';
 import { cacheDir } from '../harness/base/cache.ts';
-import type { ClusterOptions, ClusterProvider, ClusterStatus, ProgressSink, RunningCluster } from './provider.ts';
+import type { ClusterOptions, ClusterProvider, ClusterStatus, ImageLoader, ProgressSink, RunningCluster } from './provider.ts';
 import { seconds, stderrProgress, timedStep } from './progress.ts';
 import { detectEngine, describeEngine } from './engine/detect.ts';
 import { kindEnv, type EngineName } from './engine/engine.ts';
@@ -98,7 +98,7 @@ export class KindProvider implements ClusterProvider {
     return { exists: true, healthy, detail, nodes };
   }
 
-  async up(opts: ClusterOptions): Promise<RunningCluster> {
+  async up(opts: ClusterOptions): Promise<RunningCluster & ImageLoader> {
     const progress = opts.progress ?? stderrProgress;
     const name = opts.name;
     const workers = opts.workers ?? DEFAULT_WORKERS;
@@ -182,7 +182,7 @@ export class KindProvider implements ClusterProvider {
   }
 
   /** Pod network, Ready nodes, CoreDNS, metrics-server: idempotent, so it also heals a reused cluster. */
-  private async ready(engine: EngineName, name: string, record: ClusterRecord, createdHere: boolean, progress: ProgressSink, image?: NodeImage): Promise<RunningCluster> {
+  private async ready(engine: EngineName, name: string, record: ClusterRecord, createdHere: boolean, progress: ProgressSink, image?: NodeImage): Promise<RunningCluster & ImageLoader> {
     const kubeconfigPath = this.kubeconfigPath(name);
     const target = { kubeconfigPath };
     const nodeCount = 1 + record.workers;
@@ -212,7 +212,7 @@ export class KindProvider implements ClusterProvider {
       kubectl(target, ['-n', 'kube-system', 'rollout', 'status', 'deploy/coredns', '--timeout=180s'], { timeoutMs: 190_000 }),
     );
     await metrics;
-    const cluster: RunningCluster = {
+    const cluster: RunningCluster & ImageLoader = {
       provider: 'kind',
       name,
       kubeconfigPath,

@@ -1,7 +1,9 @@
 // One interface per seam: every cluster the harness runs against is a ClusterProvider.
 // `up()` returns a *running* cluster handle (testcontainers' shape): its methods only make
-// sense once the cluster is Ready. Providers say what they can do (`capabilities`) instead of
-// throwing "not supported". A provider never knows about scenarios.
+// sense once the cluster is Ready. Providers say what they can do instead of throwing "not
+// supported": `capabilities` for listings, and optional interfaces (ImageLoader, e2e-framework's
+// ProviderWithImageLoader shape) that a handle has only when it can. A provider never knows about
+// scenarios.
 
 import type { ProviderName } from '../harness/plan/types.ts';
 
@@ -34,7 +36,7 @@ export interface ClusterCapabilities {
   nodes: number;
   workers: number;
   metricsApi: boolean;
-  /** Can images built here be loaded into the nodes? */
+  /** Can images built here be loaded into the nodes? True exactly when the handle is an ImageLoader. */
   imageLoad: boolean;
   /** May the harness cordon/drain nodes? (existing: only with --allow-node-drain) */
   nodeDrain: boolean;
@@ -50,10 +52,37 @@ export interface RunningCluster {
   /** Context name inside that kubeconfig. */
   context: string;
   capabilities: ClusterCapabilities;
-  /** Load image archives (docker-archive/OCI tar) into every node. */
-  loadImages(archives: string[], progress?: ProgressSink): Promise<void>;
   /** Whether the harness created this cluster in this process (so teardown may delete it). */
   createdHere: boolean;
+}
+
+/** What a cluster handle has when images built here can be put into its nodes (kind's). */
+export interface ImageLoader {
+  /** Load image archives (docker-archive/OCI tar) into every node. */
+  loadImages(archives: string[], progress?: ProgressSink): Promise<void>;
+}
+
+/**
+ * Can this cluster load images? Narrows the handle to an ImageLoader. capabilities.imageLoad says
+ * the same for listings; a handle where the two disagree is a provider bug, named here.
+ */
+export function canLoadImages<C extends RunningCluster>(cluster: C): cluster is C & ImageLoader {
+  const has = typeof (cluster as Partial<ImageLoader>).loadImages === 'function';
+  if (has !== cluster.capabilities.imageLoad) {
+    throw new Error(
+      `${cluster.provider} cluster '${cluster.name}': capabilities.imageLoad is ${cluster.capabilities.imageLoad} but its handle ${has ? 'has' : 'has no'} loadImages`,
+    );
+  }
+  return has;
+}
+
+/** The error for images a cluster without an ImageLoader would need: which, and what to do. */
+export function cannotLoadImagesMessage(cluster: RunningCluster, archives: readonly string[]): string {
+  const names = archives.map((a) => a.split('/').pop() ?? a).join(', ');
+  return (
+    `${cluster.provider} cluster '${cluster.name}': images cannot be loaded into its nodes (capabilities.imageLoad is false), ` +
+    `and the run needs ${archives.length} there (${names}); push them to a registry it pulls from, or run on kind (--provider kind)`
+  );
 }
 
 export interface ClusterStatus {

@@ -7,13 +7,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { sharedCluster } from '../test/cluster/shared-cluster.ts';
 import { kubectl } from '../clusters/kubectl.ts';
-import type { RunningCluster } from '../clusters/provider.ts';
+import type { ImageLoader, RunningCluster } from '../clusters/provider.ts';
 import type { PlannedWorkload } from '../harness/plan/types.ts';
 import { buildStandinImage } from './image.ts';
 import { renderWorkloads, type KubeObject } from './render.ts';
 
 const NS = `kch-deploy-${process.pid}`;
-let cluster: RunningCluster;
+let cluster: RunningCluster & ImageLoader;
 const progress = (l: string) => process.stderr.write(`[deploy-cluster] ${l}\n`);
 const kc = (args: string[], timeoutMs = 60_000, input?: string) =>
   kubectl({ kubeconfigPath: cluster.kubeconfigPath }, args, { timeoutMs, ...(input === undefined ? {} : { input }) });

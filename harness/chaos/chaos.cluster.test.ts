@@ -2,7 +2,7 @@
 // Each test makes its own namespace with a small stand-in Deployment and deletes it after.
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as k8s from '@kubernetes/client-node';
-import type { RunningCluster } from '../../clusters/provider.ts';
+import type { ImageLoader, RunningCluster } from '../../clusters/provider.ts';
 import type { EndpointRecord, KubeRecord, PodRecord, WorkloadLogRecord } from '../timeline/types.ts';
 import type { PlannedChaos } from '../plan/types.ts';
 import { kubeFromFile } from '../kube/client.ts';
@@ -13,7 +13,7 @@ import { preflightChaos, runChaosSchedule } from './index.ts';
 import { sharedCluster } from '../../test/cluster/shared-cluster.ts';
 
 const say = (l: string) => process.stdout.write(`${l}\n`);
-let cluster: RunningCluster;
+let cluster: RunningCluster & ImageLoader;
 let kc: k8s.KubeConfig;
 let imageRef: string;
 

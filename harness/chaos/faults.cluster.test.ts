@@ -6,7 +6,7 @@
 import { spawn } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as k8s from '@kubernetes/client-node';
-import type { RunningCluster } from '../../clusters/provider.ts';
+import type { ImageLoader, RunningCluster } from '../../clusters/provider.ts';
 import type { EndpointRecord } from '../timeline/types.ts';
 import { kubeFromFile } from '../kube/client.ts';
 import { applyObjects, createRunNamespace, deleteNamespace, type KubeObject } from '../deploy/apply.ts';
@@ -19,16 +19,16 @@ import { isControlPlane, kindNodeOf, type KindNode, nodeExec, podSandboxPid } fr
 
 const CLUSTER = 'chaos-faults';
 const say = (l: string) => process.stdout.write(`${l}\n`);
-let cluster: RunningCluster;
+let cluster: RunningCluster & ImageLoader;
 let kc: k8s.KubeConfig;
 let imageRef: string;
 let workers: KindNode[] = [];
 let controlPlane: KindNode;
 
 beforeAll(async () => {
-  const { providerByName } = await import('../../clusters/index.ts');
+  const { KindProvider } = await import('../../clusters/index.ts');
   const { buildStandinImage } = await import('../../deploy/index.ts');
-  cluster = await providerByName('kind').up({ name: CLUSTER, workers: 2, nodePorts: [], progress: (l) => say(`[cluster] ${l}`) });
+  cluster = await new KindProvider().up({ name: CLUSTER, workers: 2, nodePorts: [], progress: (l) => say(`[cluster] ${l}`) });
   const image = await buildStandinImage(say);
   imageRef = image.ref;
   await cluster.loadImages([image.archive], say);
@@ -45,8 +45,8 @@ beforeAll(async () => {
 
 afterAll(async () => {
   if (process.env.KEEP_CLUSTER === '1' || !cluster) return;
-  const { providerByName } = await import('../../clusters/index.ts');
-  await providerByName('kind').down(CLUSTER, say);
+  const { KindProvider } = await import('../../clusters/index.ts');
+  await new KindProvider().down(CLUSTER, say);
 });
 
 function web(namespace: string, replicas: number, onNode?: string): KubeObject[] {

@@ -6,7 +6,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
-import { providerByName } from '../../clusters/index.ts';
+import { canLoadImages, cannotLoadImagesMessage, providerByName } from '../../clusters/index.ts';
 import { neededImages, renameImages, renderWorkloads } from '../../deploy/index.ts';
 import { renderConsoleSummary, writeReports } from '../../reports/index.ts';
 import { preflightChaos, runChaosSchedule } from '../chaos/index.ts';
@@ -196,10 +196,12 @@ async function execute(plan: Plan, opts: RunOptions, ctx: RunContext): Promise<v
 
   const usesStandin = objects.some((o) => JSON.stringify(o.spec ?? {}).includes(`"${tools.standin.ref}"`));
   const archives = [...(usesStandin ? [tools.standin.archive] : []), ...own.archives, ...(loadImages ? [loadImages.runner.archive, loadImages.prometheus.archive] : [])];
-  if (loadImages && !cluster.capabilities.imageLoad) {
-    throw new StepFailed('cluster up', new Error(`--load-from cluster needs the runner image in the cluster, and ${cluster.provider} cannot load images here (no registry path yet); use --load-from host`));
-  }
   if (archives.length > 0) {
+    // A cluster that cannot load images has no loadImages: fail before deploying, saying what to do.
+    if (!canLoadImages(cluster)) {
+      const why = loadImages ? '; --load-from cluster needs the k6 runner and Prometheus images there (no registry path yet): use --load-from host' : '';
+      throw new StepFailed('load images', new Error(`${cannotLoadImagesMessage(cluster, archives)}${why}`));
+    }
     await steps.step(`load ${archives.length} image(s) into the cluster`, () => cluster.loadImages(archives, say));
   }
 

@@ -2,13 +2,13 @@
 // tests, so the first file that asks creates it, the others reuse it (the provider reuses a
 // healthy cluster by name in seconds), and the cluster project's global teardown deletes it.
 // Tests of the provider itself (clusters/*.cluster.test.ts) make their own and run before.
-import type { RunningCluster } from '../../clusters/provider.ts';
+import type { ImageLoader, RunningCluster } from '../../clusters/provider.ts';
 
 export const SHARED_CLUSTER = process.env['KCH_SHARED_CLUSTER'] ?? 'kch-shared';
 
-export async function sharedCluster(progress: (line: string) => void): Promise<RunningCluster> {
-  const { providerByName } = await import('../../clusters/index.ts');
-  const kind = providerByName('kind');
+export async function sharedCluster(progress: (line: string) => void): Promise<RunningCluster & ImageLoader> {
+  const { KindProvider } = await import('../../clusters/index.ts');
+  const kind = new KindProvider();
   try {
     return await kind.up({ name: SHARED_CLUSTER, progress });
   } catch (err) {
