@@ -53,9 +53,9 @@ describe('plan -> k6 load shape', () => {
   });
 
   it('sizes VUs from the peak rate, bounded', () => {
-    expect(vuBudget(100)).toEqual({ preAllocatedVUs: 50, maxVUs: 100 });
-    expect(vuBudget(784)).toEqual({ preAllocatedVUs: 79, maxVUs: 392 });
-    expect(vuBudget(100_000)).toEqual({ preAllocatedVUs: 500, maxVUs: 2000 });
+    expect(vuBudget(100)).toEqual({ preAllocatedVUs: 50, maxVUs: 200 });
+    expect(vuBudget(784)).toEqual({ preAllocatedVUs: 392, maxVUs: 1568 });
+    expect(vuBudget(100_000)).toEqual({ preAllocatedVUs: 2000, maxVUs: 5000 });
   });
 
   it('k6 options: one scenario per stream, arrival rate for HTTP/gRPC, VUs for WS sessions', () => {

@@ -14,13 +14,15 @@ export interface LoadTargets {
 
 /**
  * Arrival-rate VUs: pre-allocated while k6 sits paused (a VU started mid-test costs a script
- * compile and drops iterations meanwhile) for ~100 ms of latency at peak, plus a bounded reserve
- * for ~500 ms (a rollout on a busy 2-core kind cluster pushed p99 to 437 ms and ran a 196-VU
- * budget dry: 1 % dropped). Beyond it k6 counts dropped iterations, and the verdict fails the run.
+ * compile and drops iterations meanwhile) for ~500 ms of latency at peak, with a reserve for
+ * ~2 s. A spike that saturates pods until the HPA catches up is what the harness measures, so
+ * the generator must keep offering the planned rate while latency climbs: with a 500 ms reserve a
+ * real proxy-spike-hpa on kind dropped 1.7 % (p99 515 ms), and the verdict fails a run that
+ * drops more than 1 %. VUs are cheap when idle: 800 pre-allocated cost k6 120 MB here.
  */
 export function vuBudget(peakRate: number): { preAllocatedVUs: number; maxVUs: number } {
-  const preAllocatedVUs = Math.min(500, Math.max(50, Math.ceil(peakRate / 10)));
-  const maxVUs = Math.min(2000, Math.max(preAllocatedVUs * 2, Math.ceil(peakRate / 2)));
+  const preAllocatedVUs = Math.min(2000, Math.max(50, Math.ceil(peakRate / 2)));
+  const maxVUs = Math.min(5000, Math.max(preAllocatedVUs * 2, Math.ceil(peakRate * 2)));
   return { preAllocatedVUs, maxVUs };
 }
 
