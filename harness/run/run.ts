@@ -181,8 +181,7 @@ async function execute(plan: Plan, opts: RunOptions, ctx: RunContext): Promise<v
   const provider = providerByName(plan.provider);
   ctx.made.cluster = opts.clusterName;
   const cluster = await steps.step(`cluster up (${plan.provider}, ${opts.clusterName})`, () =>
-    // Load from runner pods reaches Services inside the cluster: no host ports to map (or to collide on).
-    provider.up({ name: opts.clusterName, progress: say, signal, keep: plan.keepCluster, ...(plan.loadFrom === 'cluster' ? { nodePorts: [] } : {}) }),
+    provider.up({ name: opts.clusterName, progress: say, signal, keep: plan.keepCluster }),
   );
   ctx.made.clusterReady = true;
   // A cluster the run made and deletes takes the namespace with it: no namespace delete first.

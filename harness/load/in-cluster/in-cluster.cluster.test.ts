@@ -1,8 +1,8 @@
 // `--load-from cluster` on a real kind cluster, through the real CLI: k6 runner pods in the run's
-// namespace, resumed together through the pod proxy, read back through the service proxy. One
-// cluster for the file (kept between runs with --keep-cluster, deleted in afterAll); each run is
-// short (20–30 s of load at the machine-fit rate, 2 runners) and bounded.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+// namespace, resumed together through the pod proxy, read back through the service proxy. On the
+// cluster project's shared cluster (kept with --keep-cluster; its global teardown deletes it);
+// each run makes and deletes its own namespace, is short (20–30 s of load, 2 runners) and bounded.
+import { beforeAll, describe, expect, it } from 'vitest';
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
