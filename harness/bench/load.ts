@@ -30,6 +30,15 @@ async function promSelf(prom: RunningPrometheus): Promise<{ cpuS: number; append
   return { cpuS, appended };
 }
 
+/** node:util parseArgs, its complaints (unknown flag, missing value) as usage errors (exit 2). */
+function benchFlags(args: string[]) {
+  try {
+    return parseArgs({ args, options: { seconds: { type: 'string' }, rounds: { type: 'string' }, vus: { type: 'string' } } });
+  } catch (err) {
+    throw new UsageError(`bench load: ${(err as Error).message.split('\n')[0]!}`);
+  }
+}
+
 function intFlag(v: string | undefined, flag: string, fallback: number, max: number): number {
   if (v === undefined) return fallback;
   const n = Number(v);
@@ -39,8 +48,9 @@ function intFlag(v: string | undefined, flag: string, fallback: number, max: num
 
 const bench: Bench = {
   description: 'max sustained req/s: raw k6 (no output) vs k6 under the harness (remote write + readback), nginx on 127.0.0.1',
+  usage: 'usage: npm run bench -- load [--seconds S (≤15, default 12)] [--rounds N (≤3, default 2)] [--vus N (≤200, default 20)]',
   async run(args, print) {
-    const { values } = parseArgs({ args, options: { seconds: { type: 'string' }, rounds: { type: 'string' }, vus: { type: 'string' } } });
+    const { values } = benchFlags(args);
     const seconds = intFlag(values.seconds, '--seconds', 12, 15);
     const rounds = intFlag(values.rounds, '--rounds', 2, 3);
     const vus = intFlag(values.vus, '--vus', 20, 200);

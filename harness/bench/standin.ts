@@ -7,9 +7,11 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildStandinBinary } from '../../deploy/image.ts';
+import { EXIT, UsageError } from '../base/errors.ts';
 import { exec, toolEnv } from '../base/exec.ts';
 import { freePort } from '../base/free-port.ts';
 import { ensureK6 } from '../tools/k6.ts';
+import { STOP_SIGNALS } from '../run/interrupts.ts';
 import type { Bench } from './types.ts';
 
 interface BenchOptions { durationS: number; vus: number; rounds: number; json: boolean }
@@ -22,18 +24,18 @@ export function parseArgs(args: string[]): BenchOptions {
     const a = args[i]!;
     const next = () => {
       const v = args[++i];
-      if (v === undefined) throw new Error(`bench standin: ${a} needs a value`);
+      if (v === undefined) throw new UsageError(`bench standin: ${a} needs a value`);
       return Number(v);
     };
     if (a === '--duration') o.durationS = next();
     else if (a === '--vus') o.vus = next();
     else if (a === '--rounds') o.rounds = next();
     else if (a === '--json') o.json = true;
-    else throw new Error(`bench standin: unknown flag ${a} (known: --duration S (≤15), --vus N, --rounds N (≤5), --json)`);
+    else throw new UsageError(`bench standin: unknown flag ${a} (known: --duration S (≤15), --vus N, --rounds N (≤5), --json)`);
   }
-  if (!Number.isInteger(o.durationS) || o.durationS < 1 || o.durationS > 15) throw new Error(`bench standin: --duration ${o.durationS}: want 1..15 seconds`);
-  if (!Number.isInteger(o.rounds) || o.rounds < 1 || o.rounds > 5) throw new Error(`bench standin: --rounds ${o.rounds}: want 1..5`);
-  if (!Number.isInteger(o.vus) || o.vus < 1 || o.vus > 200) throw new Error(`bench standin: --vus ${o.vus}: want 1..200`);
+  if (!Number.isInteger(o.durationS) || o.durationS < 1 || o.durationS > 15) throw new UsageError(`bench standin: --duration ${o.durationS}: want 1..15 seconds`);
+  if (!Number.isInteger(o.rounds) || o.rounds < 1 || o.rounds > 5) throw new UsageError(`bench standin: --rounds ${o.rounds}: want 1..5`);
+  if (!Number.isInteger(o.vus) || o.vus < 1 || o.vus > 200) throw new UsageError(`bench standin: --vus ${o.vus}: want 1..200`);
   return o;
 }
 
@@ -78,11 +80,12 @@ export const options = { discardResponseBodies: true, summaryTrendStats: ['avg',
 export default function () { http.get(__ENV.TARGET); }
 `;
 
-async function runK6(k6: string, dir: string, name: string, target: string, o: BenchOptions): Promise<ProxyResult> {
+async function runK6(k6: string, dir: string, name: string, target: string, o: BenchOptions, signal: AbortSignal): Promise<ProxyResult> {
   const summary = join(dir, `${name}-summary.json`);
   await exec(k6, ['run', '--quiet', '--no-color', '--vus', String(o.vus), '--duration', `${o.durationS}s`, '--summary-export', summary, '-e', `TARGET=${target}`, join(dir, 'bench.js')], {
     timeoutMs: (o.durationS + 60) * 1000,
     env: toolEnv({ K6_NO_USAGE_REPORT: 'true' }),
+    signal,
   });
   const m = (JSON.parse(readFileSync(summary, 'utf8')) as { metrics: Record<string, Record<string, number>> }).metrics;
   const reqs = m.http_reqs ?? {};
@@ -120,13 +123,22 @@ export async function bench(args: string[], print: (line: string) => void = (l) 
   const dir = mkdtempSync(join(tmpdir(), 'kch-bench-standin-'));
   writeFileSync(join(dir, 'bench.js'), K6_SCRIPT);
   const children: ChildProcess[] = [];
-  const onSignal = () => { void stopAll(children).finally(() => process.exit(130)); };
-  process.once('SIGINT', onSignal);
+  // SIGINT or SIGTERM: stop k6 and the servers, and end with exit 3 through the CLI's runCli
+  // (never process.exit here). Once only: a second signal meets Node's default.
+  const stop = new AbortController();
+  const onSignal = (sig: NodeJS.Signals) => {
+    for (const s of STOP_SIGNALS) process.off(s, onSignal);
+    log(`${sig}: stopping k6 and the servers`);
+    stop.abort();
+    void stopAll(children);
+  };
+  for (const s of STOP_SIGNALS) process.on(s, onSignal);
   try {
     const upOff = await standinOffset(8080);
     const upstream = `127.0.0.1:${8080 + upOff}`;
     const base = { ...process.env, BIND: '127.0.0.1', DRAIN_DELAY_S: '0' };
     await startServer('upstream', bin, [], { ...base, ROLE: 'upstream', PORT_OFFSET: String(upOff) }, `http://${upstream}/healthz`, children);
+    stop.signal.throwIfAborted();
     const pxOff = await standinOffset(8080);
     const proxy = `127.0.0.1:${8080 + pxOff}`;
     // The proxy role also listens on 8443+offset; a clash shows as a start error, named.
@@ -140,7 +152,8 @@ export async function bench(args: string[], print: (line: string) => void = (l) 
     const results: ProxyResult[] = [];
     for (let round = 1; round <= o.rounds; round++) {
       for (const [name, target] of [['nginx', `http://127.0.0.1:${nginxPort}/x`], ['standin', `http://${proxy}/x`]] as const) {
-        const r = await runK6(k6, dir, name, target, o);
+        stop.signal.throwIfAborted();
+        const r = await runK6(k6, dir, name, target, o, stop.signal);
         results.push(r);
         log(`  round ${round} ${name.padEnd(8)} ${r.rate.toFixed(0).padStart(7)} req/s  p50 ${r.p50Ms.toFixed(2)} ms  p99 ${r.p99Ms.toFixed(2)} ms  failed ${(r.failedRate * 100).toFixed(2)} %  (${r.requests} requests)`);
       }
@@ -157,11 +170,16 @@ export async function bench(args: string[], print: (line: string) => void = (l) 
     const failed = results.filter((r) => r.failedRate > 0.01);
     if (failed.length > 0) {
       console.error(`bench standin: more than 1 % failed requests through ${failed.map((r) => r.name).join(', ')}`);
-      return 1;
+      return EXIT.verdictFailed;
     }
-    return 0;
+    return EXIT.pass;
+  } catch (err) {
+    // Whatever failed after a signal (k6 killed, a server gone) is the interruption, not a fault.
+    if (!stop.signal.aborted) throw err;
+    log(`bench standin: interrupted (${(err as Error).message.split('\n')[0]})`);
+    return EXIT.infrastructure;
   } finally {
-    process.removeListener('SIGINT', onSignal);
+    for (const s of STOP_SIGNALS) process.off(s, onSignal);
     await stopAll(children);
     rmSync(dir, { recursive: true, force: true });
   }
@@ -169,6 +187,7 @@ export async function bench(args: string[], print: (line: string) => void = (l) 
 
 const standinBench: Bench = {
   description: 'stand-in proxy role vs Debian nginx as reverse proxy to the same upstream, same k6 load, 127.0.0.1',
+  usage: 'usage: npm run bench -- standin [--duration S (≤15, default 8)] [--vus N (≤200, default 20)] [--rounds N (≤5, default 2)] [--json]',
   run: bench,
 };
 export default standinBench;

@@ -6,6 +6,8 @@ import { UsageError } from './usage.ts';
 export interface FlagSpec {
   type: 'string' | 'boolean';
   multiple?: boolean;
+  /** One-letter alias: "h" for -h. */
+  short?: string;
   /** Placeholder shown in help: "<n>". */
   value?: string;
   help: string;
@@ -30,8 +32,8 @@ function flagList(specs: FlagSpecs): string {
 
 export function parseFlags<S extends FlagSpecs>(argv: readonly string[], specs: S): Parsed<S> {
   const options = Object.fromEntries(
-    Object.entries(specs).map(([k, s]) => [k, { type: s.type, ...(s.multiple ? { multiple: true } : {}) }]),
-  ) as Record<string, { type: 'string' | 'boolean'; multiple?: boolean }>;
+    Object.entries(specs).map(([k, s]) => [k, { type: s.type, ...(s.multiple ? { multiple: true } : {}), ...(s.short ? { short: s.short } : {}) }]),
+  ) as Record<string, { type: 'string' | 'boolean'; multiple?: boolean; short?: string }>;
   try {
     const { values, positionals } = parseArgs({ args: [...argv], options, strict: true, allowPositionals: true });
     return { values: values as Values<S>, positionals };
@@ -53,7 +55,7 @@ export function parseFlags<S extends FlagSpecs>(argv: readonly string[], specs: 
 }
 
 export function helpText(usage: string, specs: FlagSpecs): string {
-  const rows = Object.entries(specs).map(([k, s]) => [`--${k}${s.type === 'string' ? ` ${s.value ?? '<value>'}` : ''}`, s.help]);
+  const rows = Object.entries(specs).map(([k, s]) => [`${s.short ? `-${s.short}, ` : ''}--${k}${s.type === 'string' ? ` ${s.value ?? '<value>'}` : ''}`, s.help]);
   const w = Math.max(...rows.map((r) => r[0]!.length));
   return `${usage}\n\nflags:\n${rows.map(([a, b]) => `  ${a!.padEnd(w)}  ${b}`).join('\n')}\n`;
 }

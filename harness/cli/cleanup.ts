@@ -4,7 +4,8 @@
 // has no record of or one kept on purpose (a user's `kch`), never a process found by its name.
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
+import { pathToFileURL } from 'node:url';
+import { helpText, parseFlags, type FlagSpecs } from './args.ts';
 import { runCli, UsageError, EXIT } from './usage.ts';
 import { KindProvider, kubectl, stderrProgress } from '../../clusters/index.ts';
 import { detectEngine } from '../../clusters/engine/detect.ts';
@@ -14,7 +15,14 @@ import { binDir } from '../base/cache.ts';
 import { exec } from '../base/exec.ts';
 import { listOwnedProcesses, pidAlive, selectOwned, type OwnedProcess } from '../tools/owned-processes.ts';
 
-const HELP = `npm run cleanup [-- --run <id>] [--test-session <id>] [--dry-run]
+export const CLEANUP_FLAGS = {
+  run: { type: 'string', value: '<id>', help: 'only what run <id> made, and its namespaces in every recorded cluster' },
+  'test-session': { type: 'string', value: '<id>', help: 'only what the test session <id> made (scripts/test.sh exports KCH_TEST_SESSION and calls this at its end)' },
+  'dry-run': { type: 'boolean', help: 'say what would be removed, remove nothing' },
+  help: { type: 'boolean', short: 'h', help: 'this text' },
+} satisfies FlagSpecs;
+
+const USAGE = `usage: npm run cleanup [-- --run <id>] [--test-session <id>] [--dry-run]
 
 Removes what the harness made and left behind, and nothing else:
   kind clusters   recorded by the harness as disposable (made by a test session, or by a run
@@ -23,14 +31,8 @@ Removes what the harness made and left behind, and nothing else:
   processes       k6 and Prometheus carrying the harness's KCH_OWNER label (never by name)
   namespaces      a run's namespace (label kube-chaos-harness/run=<id>) in clusters kept here
 
-  (no flag)             clusters and processes whose creator process is gone; run namespaces
-                        are listed, not deleted
-  --run <id>            only what run <id> made, and its namespaces in every recorded cluster
-  --test-session <id>   only what the test session <id> made (scripts/test.sh exports
-                        KCH_TEST_SESSION and calls this at its end)
-  --dry-run             say what would be removed, remove nothing
-  --help                this text
-`;
+Without a flag: clusters and processes whose creator process is gone; run namespaces are
+listed, not deleted.`;
 
 /** Names of every kind cluster with a node container, running or not (a killed run's too). */
 async function clusterNames(engine: 'podman' | 'docker'): Promise<string[]> {
@@ -86,18 +88,10 @@ async function runNamespaces(clusters: string[], run: string | undefined, dryRun
   }
 }
 
-async function main(): Promise<number> {
-  const { values, positionals } = parseArgs({
-    allowPositionals: true,
-    options: {
-      run: { type: 'string' },
-      'test-session': { type: 'string' },
-      'dry-run': { type: 'boolean' },
-      help: { type: 'boolean', short: 'h' },
-    },
-  });
+export async function main(argv: readonly string[]): Promise<number> {
+  const { values, positionals } = parseFlags(argv, CLEANUP_FLAGS);
   if (values.help) {
-    process.stdout.write(HELP);
+    process.stdout.write(helpText(USAGE, CLEANUP_FLAGS));
     return EXIT.pass;
   }
   if (positionals.length) throw new UsageError(`unexpected argument '${positionals[0]}'; see npm run cleanup -- --help`);
@@ -135,4 +129,5 @@ async function main(): Promise<number> {
   return EXIT.pass;
 }
 
-await runCli(main);
+// Run only as the entry point: importing the module (tests) runs nothing.
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) await runCli(() => main(process.argv.slice(2)));

@@ -1,7 +1,8 @@
 // npm run cluster -- up|down|status|build-node-image [--provider kind|existing] [--name N]
 //   [--workers N] [--node-ports 30080-30099|30080,30081|none] [--no-ports] [--kubeconfig F]
 //   [--context C] [--allow-node-drain] [--force]
-import { parseArgs } from 'node:util';
+import { pathToFileURL } from 'node:url';
+import { helpText, parseFlags, type FlagSpecs } from './args.ts';
 import { runCli, UsageError, unknownChoice, EXIT } from './usage.ts';
 import { detectProvider, providerByName, PROVIDER_NAMES, DEFAULT_NODE_PORTS, stderrProgress, type ProviderName } from '../../clusters/index.ts';
 import { detectEngine, describeEngine } from '../../clusters/engine/detect.ts';
@@ -20,22 +21,29 @@ function nodePortsFlag(text: string): number[] {
   }
 }
 
-async function main(): Promise<number> {
-  const { values, positionals } = parseArgs({
-    allowPositionals: true,
-    options: {
-      provider: { type: 'string' },
-      name: { type: 'string' },
-      workers: { type: 'string' },
-      'node-ports': { type: 'string' },
-      'no-ports': { type: 'boolean' },
-      kubeconfig: { type: 'string' },
-      context: { type: 'string' },
-      'allow-node-drain': { type: 'boolean' },
-      force: { type: 'boolean' },
-    },
-  });
+export const CLUSTER_FLAGS = {
+  provider: { type: 'string', value: PROVIDER_NAMES.join('|'), help: 'cluster provider (default: detected, see npm run doctor)' },
+  name: { type: 'string', value: '<name>', help: 'cluster name (kind, default kch) or kubeconfig context (existing)' },
+  workers: { type: 'string', value: '<n>', help: 'worker nodes to create (kind, default 2)' },
+  'node-ports': { type: 'string', value: '30080-30099|30080,30081|none', help: 'NodePorts mapped to the same ports on 127.0.0.1 (kind)' },
+  'no-ports': { type: 'boolean', help: 'map no NodePorts (same as --node-ports none)' },
+  kubeconfig: { type: 'string', value: '<file>', help: 'kubeconfig of an existing cluster (default $KUBECONFIG, ~/.kube/config)' },
+  context: { type: 'string', value: '<context>', help: 'kubeconfig context of an existing cluster' },
+  'allow-node-drain': { type: 'boolean', help: 'let chaos cordon and drain nodes of an existing cluster' },
+  force: { type: 'boolean', help: 'build-node-image: rebuild even when cached' },
+  help: { type: 'boolean', short: 'h', help: 'this text' },
+} satisfies FlagSpecs;
+
+const USAGE = `usage: npm run cluster -- up|down|status|build-node-image [<flags>]`;
+
+export async function main(argv: readonly string[]): Promise<number> {
+  const { values, positionals } = parseFlags(argv, CLUSTER_FLAGS);
+  if (values.help) {
+    process.stdout.write(helpText(USAGE, CLUSTER_FLAGS));
+    return EXIT.pass;
+  }
   const command = positionals[0];
+  if (positionals.length > 1) throw new UsageError(`one command at a time (got ${positionals.join(' ')})`);
   if (!command || !(COMMANDS as readonly string[]).includes(command)) throw unknownChoice('command', command ?? '(none)', COMMANDS);
   const cmd = command as Command;
   const progress = stderrProgress;
@@ -98,4 +106,5 @@ async function main(): Promise<number> {
   return EXIT.usage;
 }
 
-await runCli(main);
+// Run only as the entry point: importing the module (tests) runs nothing.
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) await runCli(() => main(process.argv.slice(2)));

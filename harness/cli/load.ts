@@ -5,8 +5,8 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { parseArgs } from 'node:util';
 import { pathToFileURL } from 'node:url';
+import { helpText, parseFlags, type FlagSpecs } from './args.ts';
 import { EXIT, runCli, UsageError } from './usage.ts';
 import { runLoad } from '../load/index.ts';
 import { loadOnlyPlan } from '../load/load-only-plan.ts';
@@ -35,32 +35,33 @@ export function newRunId(now = new Date()): string {
   return `load-${stamp}-${randomBytes(2).toString('hex')}`;
 }
 
-const FLAGS = {
-  target: { type: 'string' },
-  rate: { type: 'string' },
-  duration: { type: 'string' },
-  ramp: { type: 'string' },
-  ws: { type: 'string' },
-  'ws-target': { type: 'string' },
-  'ws-mps': { type: 'string' },
-  grpc: { type: 'string' },
-  'grpc-rate': { type: 'string' },
-  shards: { type: 'string' },
-  timeout: { type: 'string' },
-  out: { type: 'string' },
-} as const;
+export const LOAD_FLAGS = {
+  target: { type: 'string', value: '<url>', help: 'HTTP target on loopback (e.g. http://127.0.0.1:8080/)' },
+  rate: { type: 'string', value: '<req/s>', help: 'HTTP request rate (needs --target)' },
+  duration: { type: 'string', value: '<s>', help: 'load duration (30, 30s, 2m, 1m30s); required' },
+  ramp: { type: 'string', value: '<s>', help: 'ramp-up time, shorter than --duration (default 0)' },
+  ws: { type: 'string', value: '<n>', help: 'WebSocket sessions to hold' },
+  'ws-target': { type: 'string', value: '<url>', help: 'WebSocket target (default: --target as ws://)' },
+  'ws-mps': { type: 'string', value: '<n>', help: 'messages per second per WebSocket session (default 1)' },
+  grpc: { type: 'string', value: '<addr>', help: 'gRPC target address on loopback' },
+  'grpc-rate': { type: 'string', value: '<req/s>', help: 'gRPC request rate (default --rate, else 100)' },
+  shards: { type: 'string', value: '<n>', help: 'k6 processes (execution segments; default 1)' },
+  timeout: { type: 'string', value: '<s>', help: 'per-request timeout (default 10)' },
+  out: { type: 'string', value: '<dir>', help: 'run folder parent (default: runs/)' },
+  help: { type: 'boolean', short: 'h', help: 'this text' },
+} satisfies FlagSpecs;
 
-/** node:util parseArgs, with its complaints (unknown flag, missing value) as usage errors. */
-function parseFlags() {
-  try {
-    return parseArgs({ options: FLAGS });
-  } catch (err) {
-    throw new UsageError((err as Error).message.split('\n')[0]!);
+const USAGE = `usage: npm run load -- --target URL --rate R --duration D [<flags>]
+
+Drives an existing endpoint on loopback with real k6, without a cluster; writes runs/<id>/.`;
+
+export async function main(argv: readonly string[]): Promise<number> {
+  const { values, positionals } = parseFlags(argv, LOAD_FLAGS);
+  if (values.help) {
+    process.stdout.write(helpText(USAGE, LOAD_FLAGS));
+    return EXIT.pass;
   }
-}
-
-async function main(): Promise<number> {
-  const { values } = parseFlags();
+  if (positionals.length > 0) throw new UsageError(`unexpected argument '${positionals[0]}'; load takes flags only (see --help)`);
   if (!values.duration) throw new UsageError('--duration is required (e.g. --duration 30s)');
   const durationS = parseDurationS(values.duration, '--duration');
   const rampS = values.ramp ? parseDurationS(values.ramp, '--ramp') : 0;
@@ -145,4 +146,4 @@ async function main(): Promise<number> {
 }
 
 // Run only as the entry point, so tests can import the pure parts.
-if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) void runCli(main);
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) await runCli(() => main(process.argv.slice(2)));

@@ -2,10 +2,17 @@
 // npm run report -- compare <runA> <runB> [--tolerance key=pct ...]   A = baseline; exit 1 on regression
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { exitCodeFor, scoreTimeline, type Scorecard } from '../score/index.ts';
 import type { Timeline } from '../timeline/types.ts';
 import { compareScorecards, parseReportDocument, parseTolerance, renderComparison, renderConsoleSummary, writeReports } from '../../reports/index.ts';
+import { helpText, parseFlags, type FlagSpecs } from './args.ts';
 import { EXIT, runCli, unknownChoice, UsageError } from './usage.ts';
+
+export const REPORT_FLAGS = {
+  tolerance: { type: 'string', multiple: true, value: '<key=pct>', help: "compare: allowed regression per score, repeatable ('latency=20', '*=5')" },
+  help: { type: 'boolean', short: 'h', help: 'this text' },
+} satisfies FlagSpecs;
 
 const USAGE = `usage:
   npm run report -- rescore <runDir>
@@ -63,19 +70,12 @@ async function rescore(args: string[]): Promise<number> {
   return exitCodeFor(card);
 }
 
-function compare(args: string[]): number {
-  const runs: string[] = [];
+function compare(runs: string[], toleranceSpecs: readonly string[]): number {
   const tolerances: Record<string, number> = {};
-  for (let i = 0; i < args.length; i++) {
-    const a = args[i]!;
-    if (a === '--tolerance' || a.startsWith('--tolerance=')) {
-      const spec = a === '--tolerance' ? args[++i] : a.slice('--tolerance='.length);
-      if (!spec) throw new UsageError('--tolerance needs key=pct');
-      const [k, v] = parseTolerance(spec);
-      tolerances[k] = v;
-    } else if (a.startsWith('--')) {
-      throw unknownChoice('flag', a, ['--tolerance']);
-    } else runs.push(a);
+  for (const spec of toleranceSpecs) {
+    if (!spec) throw new UsageError('--tolerance needs key=pct');
+    const [k, v] = parseTolerance(spec);
+    tolerances[k] = v;
   }
   if (runs.length !== 2) throw new UsageError(`compare takes two runs (baseline first), got ${runs.length}\n${USAGE}`);
   const c = compareScorecards(scorecardOf(runs[0]!), scorecardOf(runs[1]!), tolerances);
@@ -83,15 +83,26 @@ function compare(args: string[]): number {
   return c.regressions.length || c.verdictRegressed ? EXIT.verdictFailed : EXIT.pass;
 }
 
-async function main(): Promise<number> {
-  const [cmd, ...rest] = process.argv.slice(2);
-  if (!cmd || cmd === '--help' || cmd === '-h') {
-    process.stdout.write(`${USAGE}\n`);
-    return cmd ? EXIT.pass : EXIT.usage;
+export async function main(argv: readonly string[]): Promise<number> {
+  const { values, positionals } = parseFlags(argv, REPORT_FLAGS);
+  if (values.help) {
+    process.stdout.write(helpText(USAGE, REPORT_FLAGS));
+    return EXIT.pass;
   }
-  if (cmd === 'rescore') return rescore(rest);
-  if (cmd === 'compare') return compare(rest);
+  const [cmd, ...rest] = positionals;
+  if (!cmd) {
+    // No command: the usage on stdout as before, and exit 2.
+    process.stdout.write(`${USAGE}\n`);
+    return EXIT.usage;
+  }
+  const tolerance = values.tolerance ?? [];
+  if (cmd === 'rescore') {
+    if (tolerance.length > 0) throw new UsageError('--tolerance goes with compare, not rescore');
+    return rescore(rest);
+  }
+  if (cmd === 'compare') return compare(rest, tolerance);
   throw unknownChoice('report command', cmd, ['rescore', 'compare']);
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) void runCli(main);
+// Run only as the entry point: importing the module (tests) runs nothing.
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) await runCli(() => main(process.argv.slice(2)));

@@ -1,7 +1,9 @@
 // npm run setup: build or find every tool and image a run needs, once, with progress, cached in
 // the fixed tool cache (k6, kind, kubectl, the kind node image, the stand-in workload image).
 // `npm run scenario` does the same lazily; CI calls this first so the first build is its own step.
-import { runCli, EXIT } from './usage.ts';
+import { pathToFileURL } from 'node:url';
+import { helpText, parseFlags, type FlagSpecs } from './args.ts';
+import { runCli, EXIT, UsageError } from './usage.ts';
 import { ensureK6, findK6 } from '../tools/k6.ts';
 import { ensureKubectl, stderrProgress } from '../../clusters/index.ts';
 import { ensureKind } from '../../clusters/kind/kind-binary.ts';
@@ -9,7 +11,21 @@ import { detectEngine, describeEngine } from '../../clusters/engine/detect.ts';
 import { buildNodeImage, imageSize } from '../../clusters/node-image/node-image.ts';
 import { buildStandinImage } from '../../deploy/index.ts';
 
-async function main(): Promise<number> {
+export const SETUP_FLAGS = {
+  help: { type: 'boolean', short: 'h', help: 'this text' },
+} satisfies FlagSpecs;
+
+const USAGE = `usage: npm run setup
+
+Builds or finds k6, kind, kubectl, the kind node image and the stand-in image, cached.`;
+
+export async function main(argv: readonly string[]): Promise<number> {
+  const { values, positionals } = parseFlags(argv, SETUP_FLAGS);
+  if (values.help) {
+    process.stdout.write(helpText(USAGE, SETUP_FLAGS));
+    return EXIT.pass;
+  }
+  if (positionals.length > 0) throw new UsageError(`setup takes no arguments (got ${positionals.join(' ')})`);
   const say = stderrProgress;
   const timed = async <T>(what: string, fn: () => Promise<T>): Promise<T> => {
     const t0 = Date.now();
@@ -39,4 +55,5 @@ async function main(): Promise<number> {
   return EXIT.pass;
 }
 
-await runCli(main);
+// Run only as the entry point: importing the module (tests) runs nothing.
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) await runCli(() => main(process.argv.slice(2)));
