@@ -36,8 +36,10 @@ const recorded = listRecorded();
 
 describe('recorded real runs', () => {
   it('are committed for the runs the mutations need (labelled recorded, unedited)', () => {
+    // A rollout with drain witnesses (HTTP + WS), and a run with an HPA step.
     const names = recorded.map((r) => r.scenario);
-    for (const s of ['proxy-rollout', 'proxy-spike-hpa']) expect(names).toContain(s);
+    expect(names).toContain('proxy-rollout');
+    expect(recorded.some((r) => readRecorded(r.file).plan.scoring.hpa !== undefined)).toBe(true);
   });
 
   for (const r of recorded) {
