@@ -190,7 +190,7 @@ async function execute(plan: Plan, opts: RunOptions, ctx: RunContext): Promise<v
     steps.onTeardown(`cluster down (${cluster.name})`, () => provider.down(cluster.name, say));
   }
   if (cluster.capabilities.workers < needsWorkers) {
-    throw new StepFailed('cluster up', new Error(`scenario needs ${needsWorkers} worker node(s) for node-drain; cluster has ${cluster.capabilities.workers}`));
+    throw new StepFailed('cluster up', new Error(`scenario needs ${needsWorkers} worker node(s) for node-drain or node-fail; cluster has ${cluster.capabilities.workers}`));
   }
 
   const usesStandin = objects.some((o) => JSON.stringify(o.spec ?? {}).includes(`"${tools.standin.ref}"`));

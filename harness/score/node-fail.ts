@@ -149,9 +149,10 @@ export function nodeFailImpact(t: Timeline): Scored<NodeFailScore | null> {
     const perPod = (v: number | null, max: number, what: string, key: string) =>
       checks.push({
         id: `node-fail.${key}/${m.id}`, area: 'drain', subject: m.id, metric: `${what} per lost pod`,
-        status: v === null ? 'skip' : v <= max ? 'pass' : 'fail', measured: v, limit: `<= ${max}`, window,
+        // A lost node that carried none of the workload's serving pods tested nothing: never a pass.
+        status: v === null ? 'incomplete' : v <= max ? 'pass' : 'fail', measured: v, limit: `<= ${max}`, window,
         message: v === null
-          ? `${m.id}: no pod behind a Service was on ${node}; nothing to attribute.`
+          ? `${m.id}: no pod behind a Service was on ${node}, so losing it says nothing about losing serving pods.`
           : `${m.id}: losing ${node} ${label} cost ${v} ${what} per lost pod (${served.length} pods; ${key === 'failed' ? `${failed} failed, ${expected} expected at baseline` : `${ws1006} closes`}) against ${max}.`,
       });
     perPod(loss.failedPerLostPod, limits.maxFailedPerPod, 'failed requests above baseline', 'failed');
