@@ -70,6 +70,20 @@ export function headlines(card: Scorecard): Headline[] {
     }
     if (!h.steps.length) out.push({ label: 'HPA', value: `${h.changes.length} changes, ${h.flaps} flaps`, ok: failedIn(card, 'hpa.') });
   }
+  for (const n of card.nodeFail?.losses ?? []) {
+    out.push({
+      label: `node lost ${n.node}`,
+      value: `NotReady after ${fmt(n.notReadyS)} s; ${n.pods.length} pods lost, endpoints out after ${n.pods.map((p) => fmt(p.endpointOutS)).join('/') || '–'} s; ${fmt(n.excessFailures)} failed above baseline, ${fmt(n.ws1006)} WS 1006`,
+      ok: failedIn(card, `node-fail.`),
+    });
+  }
+  for (const f of card.networkFault?.faults ?? []) {
+    out.push({
+      label: `fault ${f.what}`,
+      value: `p50 ${fmt(f.baseline.p50Ms)} → ${fmt(f.during.p50Ms)} ms, failure ratio ${fmt(f.baseline.failureRatio, 4)} → ${fmt(f.during.failureRatio, 4)} on ${f.pods.length} pods; back ${fmt(f.recoveryS)} s after the undo`,
+      ok: failedIn(card, 'fault.'),
+    });
+  }
   const l = card.latency;
   if (l) {
     const worst = [...l.phases].sort((a, b) => (b.p99BoundMs ?? 0) - (a.p99BoundMs ?? 0))[0] ?? l.run;
