@@ -15,7 +15,7 @@ import { planToShape } from '../shape.ts';
 import { summaryTotals } from '../summary.ts';
 import { RESUME_BODY, resumeRunner, runnerApiPath, runnerStatus } from './api-proxy.ts';
 import { lddLibraries, runnerScriptFiles, scratchContainerfile } from './images.ts';
-import { hopeless, runnerProblems } from './index.ts';
+import { hopeless, runnerEnd, runnerProblems } from './index.ts';
 import { isHarnessPod } from './labels.ts';
 import { HARNESS_ROLE_LABEL, RUNNER_ROLE, prometheusManifests, prometheusServiceUrl, runnerArgs, runnerPod, runnerPodName } from './manifests.ts';
 import { summaryFromLog } from './summary-log.ts';
@@ -164,6 +164,24 @@ describe('runner start-up fails fast', () => {
     );
     expect(hopeless(pod({ phase: 'Failed', containerStatuses: [{ name: 'k6', image: 'r', imageID: '', ready: false, restartCount: 0, state: { terminated: { exitCode: 107, reason: 'Error' } } }] }))).toMatch(/container k6 exited 107 \(Error\) before the load started/);
     expect(hopeless(pod({ phase: 'Running', conditions: [{ type: 'PodScheduled', status: 'True' }] }))).toBeNull();
+  });
+
+  it('a runner ends by its exit code, or named when deleted mid-run (even after a clean exit on SIGTERM)', () => {
+    const k6 = (state: NonNullable<V1Pod['status']>['containerStatuses']) => state;
+    const done = (exitCode: number, deleting = false): V1Pod => ({
+      metadata: { name: 'kch-k6-runner-1', ...(deleting ? { deletionTimestamp: new Date(5) } : {}) },
+      status: { phase: exitCode === 0 ? 'Succeeded' : 'Failed', containerStatuses: k6([{ name: 'k6', image: 'r', imageID: '', ready: false, restartCount: 0, state: { terminated: { exitCode, finishedAt: new Date(1_000) } } }]) },
+    });
+    expect(runnerEnd('kch-k6-runner-1', done(0), 9)).toEqual({ code: 0, at: 1_000 });
+    expect(runnerEnd('kch-k6-runner-1', done(99), 9)).toEqual({ code: 99, at: 1_000 });
+    expect(runnerEnd('kch-k6-runner-1', done(0, true), 9)).toEqual({ code: 0, at: 1_000, error: 'runner pod kch-k6-runner-1 was deleted during the load (k6 exited 0)' });
+    expect(runnerEnd('kch-k6-runner-1', undefined, 9)).toEqual({ code: null, at: 9, error: 'runner pod kch-k6-runner-1 was deleted during the load' });
+    expect(runnerEnd('kch-k6-runner-1', { metadata: { name: 'x', deletionTimestamp: new Date(5) }, status: { phase: 'Running' } }, 9)).toBe('running');
+    expect(runnerEnd('kch-k6-runner-1', { metadata: { name: 'x' }, status: { phase: 'Running' } }, 9)).toBe('running');
+    expect(runnerEnd('kch-k6-runner-1', { metadata: { name: 'x' }, status: { phase: 'Failed', reason: 'DeadlineExceeded', message: 'Pod was active on the node longer than the specified deadline' } }, 9)).toMatchObject({
+      code: null,
+      error: 'runner pod kch-k6-runner-1 failed: DeadlineExceeded Pod was active on the node longer than the specified deadline',
+    });
   });
 
   it('shard problems name the runner pod', () => {

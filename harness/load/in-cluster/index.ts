@@ -276,10 +276,27 @@ async function waitPaused(kc: k8s.KubeConfig, namespace: string, pods: readonly 
   }
 }
 
-interface RunnerEnd {
+export interface RunnerEnd {
   code: number | null;
   at: number;
   error?: string;
+}
+
+/**
+ * Pure: how a runner ended, from its pod as listed now (undefined = the pod is gone), or
+ * 'running'. A pod deleted mid-run is named even when k6 managed a clean exit on SIGTERM.
+ */
+export function runnerEnd(name: string, pod: k8s.V1Pod | undefined, now: number): RunnerEnd | 'running' {
+  if (!pod) return { code: null, at: now, error: `runner pod ${name} was deleted during the load` };
+  const t = pod.status?.containerStatuses?.find((c) => c.name === RUNNER_CONTAINER)?.state?.terminated;
+  if (t) {
+    const at = toMs(t.finishedAt) ?? now;
+    return pod.metadata?.deletionTimestamp ? { code: t.exitCode, at, error: `runner pod ${name} was deleted during the load (k6 exited ${t.exitCode})` } : { code: t.exitCode, at };
+  }
+  // Terminating: wait for its exit (k6 writes its summary on SIGTERM).
+  if (pod.metadata?.deletionTimestamp) return 'running';
+  if (pod.status?.phase === 'Failed') return { code: null, at: now, error: `runner pod ${name} failed: ${pod.status.reason ?? ''} ${pod.status.message ?? ''}`.trim() };
+  return 'running';
 }
 
 /** Poll the runner pods until each has ended: exited (its code) or gone (deleted mid-run: named). */
@@ -291,14 +308,10 @@ async function waitRunnersEnded(kc: k8s.KubeConfig, namespace: string, pods: rea
     if (list) {
       pods.forEach((name, i) => {
         if (ends[i]) return;
-        const p = list.find((x) => x.metadata?.name === name);
-        const t = p?.status?.containerStatuses?.find((c) => c.name === RUNNER_CONTAINER)?.state?.terminated;
-        if (!p) ends[i] = { code: null, at: Date.now(), error: `runner pod ${name} was deleted during the load` };
-        else if (t) ends[i] = { code: t.exitCode, at: toMs(t.finishedAt) ?? Date.now(), ...(p.metadata?.deletionTimestamp ? { error: `runner pod ${name} was deleted during the load (k6 exited ${t.exitCode})` } : {}) };
-        else if (p.metadata?.deletionTimestamp) return; // terminating: wait for its exit
-        else if (p.status?.phase === 'Failed') ends[i] = { code: null, at: Date.now(), error: `runner pod ${name} failed: ${p.status.reason ?? ''} ${p.status.message ?? ''}`.trim() };
-        const e = ends[i];
-        if (e && (e.error || e.code !== 0)) progress(`load: ${e.error ?? `runner pod ${name} exited ${e.code}`}`);
+        const e = runnerEnd(name, list.find((x) => x.metadata?.name === name), Date.now());
+        if (e === 'running') return;
+        ends[i] = e;
+        if (e.error || e.code !== 0) progress(`load: ${e.error ?? `runner pod ${name} exited ${e.code}`}`);
       });
     }
     if (ends.every((e) => e !== null)) return ends as RunnerEnd[];
