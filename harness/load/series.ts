@@ -226,7 +226,8 @@ export function buildLoadSeries(input: SeriesInput): LoadSeries {
         if (d > 0) byStatus[g.status] = d;
         calls += d;
       }
-      second.grpc = { requests: calls, byStatus, latencyP99Ms: quantileMs(0.99, grpcLatency[i]!) };
+      const h = grpcLatency[i]!;
+      second.grpc = { requests: calls, byStatus, latencyP99Ms: quantileMs(0.99, h), latencyP50Ms: quantileMs(0.5, h), latencyP95Ms: quantileMs(0.95, h) };
     }
     seconds.push(second);
   }

@@ -110,8 +110,22 @@ export function latencySlos(t: Timeline): Scored<LatencyScore | null> {
       what: 'gRPC',
       stages: t.plan.load.grpc?.stages,
       limits,
-      // The series keeps each second's p99 only: the worst second's p99 bounds the phase's p99, and its p95 too.
-      bound: (secs) => ({ bound: worstSecond(secs.filter((s) => (s.grpc?.requests ?? 0) > 0).map((s) => s.grpc?.latencyP99Ms)), how: 'worst second\'s p99, which bounds p95 and p99' }),
+      // The same sound bound as for HTTP from each second's p50/p95/p99. Timelines older than the
+      // p50/p95 fields hold p99 only; then each second counts as "all above v" below its p99.
+      bound: (secs, k) => {
+        const timed = secs
+          .filter((s) => (s.grpc?.requests ?? 0) > 0 && typeof s.grpc?.latencyP99Ms === 'number')
+          .map((s) => {
+            const g = s.grpc!;
+            const p99 = g.latencyP99Ms!;
+            return { n: g.requests, q: { p50: g.latencyP50Ms ?? p99, p95: g.latencyP95Ms ?? p99, p99 } };
+          });
+        const onlyP99 = secs.some((s) => s.grpc && s.grpc.latencyP95Ms === undefined);
+        return {
+          bound: quantileUpperBound(timed, k === 'p95' ? 0.05 : 0.01),
+          how: `upper bound from per-second ${onlyP99 ? 'p99s (this timeline has no per-second p95)' : 'quantiles'}; worst second's p99 ${worstSecond(timed.map((x) => x.q.p99)) ?? '–'} ms`,
+        };
+      },
     },
     {
       key: 'latency.ws-message',

@@ -93,6 +93,9 @@ export interface GrpcSecond {
   /** By gRPC status code name or number as k6 reports it ('0' = OK). */
   byStatus: Record<string, number>;
   latencyP99Ms: number | null;
+  /** p50 and p95 of the same second (added after timeline/v1: absent in older timelines, where only p99 bounds them). */
+  latencyP50Ms?: number | null;
+  latencyP95Ms?: number | null;
 }
 
 export interface LoadTotals {
