@@ -281,7 +281,19 @@ describe('chaos and observation on kind', () => {
         expect(stats.pods!.resumes).toBeGreaterThanOrEqual(4);
         const podKey = (r: PodRecord) => `${r.pod} ${r.transition} ${r.container ?? ''} ${r.objectTime ?? ''}`;
         const epKey = (r: EndpointRecord) => `${r.service} ${r.pod} ${r.ready} ${r.serving} ${r.terminating} ${r.removed}`;
-        expect(podRecs(b).map(podKey).sort()).toEqual(podRecs(a).map(podKey).sort());
+        // Exactly the control's transitions, with one loss no relist can repair: a container exit
+        // in the last moments before its pod left the API (a drop spanning terminated → deleted
+        // leaves nothing to relist). The drain scorer then calls that exit unseen (not a pass).
+        const seenB = new Set(podRecs(b).map(podKey));
+        const seenA = new Set(podRecs(a).map(podKey));
+        expect(podRecs(b).map(podKey).filter((k) => !seenA.has(k)), 'transitions the control never saw').toEqual([]);
+        const lost = podRecs(a).filter((r) => !seenB.has(podKey(r)));
+        if (lost.length) say(`lost across a drop: ${lost.map(podKey).join('; ')}`);
+        for (const r of lost) {
+          expect(r.transition, podKey(r)).toBe('containerTerminated');
+          expect(podRecs(b, r.pod).some((x) => x.transition === 'deleted'), `${r.pod} deleted`).toBe(true);
+        }
+        expect(lost.length).toBeLessThanOrEqual(1);
         expect(epRecs(b).map(epKey)).toEqual(epRecs(a).map(epKey));
         // Per object, the same progress in the same order (two watches interleave freely).
         const rollouts = (rs: KubeRecord[], object: string) => rs.flatMap((r) => (r.kind === 'rollout' && r.object === object ? [`${r.name} ${r.desired} ${r.updated} ${r.ready} ${r.available}`] : []));
