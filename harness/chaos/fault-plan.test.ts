@@ -38,17 +38,17 @@ describe('network fault plan', () => {
   });
 
   it('loss toward a peer: only the peer\'s addresses, sorted and unique, with the probability as a fraction', () => {
-    const p = planNetworkFault({ ...base, peerIps: ['10.96.0.20', '10.244.1.7', '10.96.0.20'], fault: { kind: 'loss', percent: 12.5 } });
-    expect(p.apply).toContain('-A KCH-a1b2c3d4 -d 10.244.1.7,10.96.0.20 -m statistic --mode random --probability 0.1250 -j DROP');
+    const p = planNetworkFault({ ...base, peerIps: ['198.51.100.20', '198.51.100.7', '198.51.100.20'], fault: { kind: 'loss', percent: 12.5 } });
+    expect(p.apply).toContain('-A KCH-a1b2c3d4 -d 198.51.100.20,198.51.100.7 -m statistic --mode random --probability 0.1250 -j DROP');
     expect(p.apply).not.toContain('-o lo');
     expect(p.delayLine).toBeNull();
     expect(p.queue).toBeNull();
   });
 
   it('partition: drops both ways and hooks INPUT as well as OUTPUT', () => {
-    const p = planNetworkFault({ ...base, peerIps: ['10.244.2.3'], fault: { kind: 'partition' } });
-    expect(p.apply).toContain('-A KCH-a1b2c3d4 -d 10.244.2.3 -j DROP');
-    expect(p.apply).toContain('-A KCH-a1b2c3d4 -s 10.244.2.3 -j DROP');
+    const p = planNetworkFault({ ...base, peerIps: ['198.51.100.3'], fault: { kind: 'partition' } });
+    expect(p.apply).toContain('-A KCH-a1b2c3d4 -d 198.51.100.3 -j DROP');
+    expect(p.apply).toContain('-A KCH-a1b2c3d4 -s 198.51.100.3 -j DROP');
     expect(p.apply).toContain('-I INPUT 1 -j KCH-a1b2c3d4');
     expect(p.apply).toContain('-I OUTPUT 1 -j KCH-a1b2c3d4');
   });

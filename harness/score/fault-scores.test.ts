@@ -99,7 +99,7 @@ describe('network-fault impact', () => {
 });
 
 const ep = (s: number, pod: string, state: 'ready' | 'notready' | 'removed', service = 'aenebris'): EndpointRecord => ({
-  kind: 'endpoint', at: at(s), namespace: 'ns', service, pod, ip: '10.244.1.2', ready: state === 'ready', serving: state === 'ready', terminating: false, removed: state === 'removed',
+  kind: 'endpoint', at: at(s), namespace: 'ns', service, pod, ip: '198.51.100.2', ready: state === 'ready', serving: state === 'ready', terminating: false, removed: state === 'removed',
 });
 const ro = (s: number, desired: number, ready: number): RolloutRecord => ({ kind: 'rollout', at: at(s), namespace: 'ns', object: 'Deployment', name: 'aenebris', desired, updated: desired, ready, available: ready });
 
