@@ -210,7 +210,8 @@ export async function readRunLatency(prom: RunningPrometheus, testId: string, at
   return p50 === null || p95 === null || p99 === null ? null : { p50, p95, p99 };
 }
 
-function reportProgress(prom: RunningPrometheus, testId: string, startedAt: number, plannedS: number, progress: (line: string) => void, everyS: number): NodeJS.Timeout {
+/** A progress line every few seconds: elapsed of planned, the rate since the last line, requests so far (`where` says whose). */
+export function reportProgress(prom: Pick<RunningPrometheus, 'query'>, testId: string, startedAt: number, plannedS: number, progress: (line: string) => void, everyS: number, where = ''): NodeJS.Timeout {
   let last: { at: number; count: number } | null = null;
   const sel = `{testid="${testId}"}`;
   return setInterval(() => {
@@ -222,7 +223,7 @@ function reportProgress(prom: RunningPrometheus, testId: string, startedAt: numb
         const rate = last ? (count - last.count) / ((now - last.at) / 1000) : count / ((now - startedAt) / 1000);
         last = { at: now, count };
         const elapsed = Math.round((now - startedAt) / 1000);
-        progress(`load: ${elapsed}/${plannedS} s  ${Math.round(rate).toLocaleString('en')} req/s  ${count.toLocaleString('en')} requests so far`);
+        progress(`load: ${elapsed}/${plannedS} s  ${Math.round(rate).toLocaleString('en')} req/s  ${count.toLocaleString('en')} requests so far${where}`);
       })
       .catch(() => undefined);
   }, everyS * 1000);

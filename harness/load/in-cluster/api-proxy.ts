@@ -3,7 +3,7 @@
 import http from 'node:http';
 import https from 'node:https';
 import type { KubeConfig } from '@kubernetes/client-node';
-import type { PromSample, PromVectorSample } from '../../tools/prometheus.ts';
+import type { PromSample, PromVectorSample, RunningPrometheus } from '../../tools/prometheus.ts';
 import { PROMETHEUS_NAME, PROMETHEUS_PORT, RUNNER_API_PORT, prometheusServiceUrl } from './manifests.ts';
 
 export interface ApiAnswer {
@@ -70,15 +70,8 @@ export async function podLog(kc: KubeConfig, namespace: string, pod: string, con
   return a.status === 200 ? a.body : null;
 }
 
-/** The same interface the host's Prometheus offers (query, queryRange), through the service proxy. */
-export interface ProxiedPrometheus {
-  /** For messages: the in-cluster URL. */
-  url: string;
-  writeUrl: string;
-  query(promql: string, atS?: number): Promise<PromVectorSample[]>;
-  queryRange(promql: string, startS: number, endS: number, stepS: number): Promise<PromSample[]>;
-  stop(): Promise<void>;
-}
+/** The host Prometheus's interface (query, queryRange, stop), reached through the service proxy; `url` names the in-cluster Service. */
+export type ProxiedPrometheus = RunningPrometheus;
 
 export function proxiedPrometheus(kc: KubeConfig, namespace: string): ProxiedPrometheus {
   const base = `/api/v1/namespaces/${encodeURIComponent(namespace)}/services/${PROMETHEUS_NAME}:${PROMETHEUS_PORT}/proxy`;

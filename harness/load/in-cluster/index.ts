@@ -13,7 +13,7 @@ import { applyObjects, type KubeObject } from '../../deploy/apply.ts';
 import { podDiagnosis, unrecoverable } from '../../deploy/readiness.ts';
 import { apiMessage, isNotFound } from '../../kube/api-error.ts';
 import { kubeStreamLines } from '../../kube/raw.ts';
-import { readLoadSeries, readRunLatency, shapeEndS, shardProblemsOf, type RunLoadResult } from '../index.ts';
+import { readLoadSeries, readRunLatency, reportProgress, shapeEndS, shardProblemsOf, type RunLoadResult } from '../index.ts';
 import { assertLoopbackTargets } from '../loopback.ts';
 import { executionSegments } from '../segments.ts';
 import { planToShape } from '../shape.ts';
@@ -138,7 +138,7 @@ export async function runLoadInCluster(opts: InClusterLoadOptions): Promise<InCl
     loadStartedAt = Date.now();
     progress(`load: resumed ${shards} runner(s) through the pod proxy within ${Math.max(...answered) - Math.min(...answered)} ms; started at ${new Date(loadStartedAt).toISOString()}, ${endS} s planned`);
     opts.onStarted?.(loadStartedAt);
-    ticker = reportProgress(prom, opts.runId, loadStartedAt, endS, progress, opts.progressEveryS ?? 5);
+    ticker = reportProgress(prom, opts.runId, loadStartedAt, endS, progress, opts.progressEveryS ?? 5, ' (runner pods)');
 
     const ended = await waitRunnersEnded(kc, namespace, pods, Date.now() + (lifetimeS + 30) * 1000, progress);
     clearInterval(ticker);
@@ -333,21 +333,4 @@ function sleep(ms: number, signal?: AbortSignal): Promise<void> {
     const t = setTimeout(resolve, ms);
     signal?.addEventListener('abort', () => (clearTimeout(t), resolve()), { once: true });
   });
-}
-
-function reportProgress(prom: ProxiedPrometheus, testId: string, startedAt: number, plannedS: number, progress: (line: string) => void, everyS: number): NodeJS.Timeout {
-  let last: { at: number; count: number } | null = null;
-  const sel = `{testid="${testId}"}`;
-  return setInterval(() => {
-    void prom
-      .query(`(sum(k6_http_reqs_total${sel}) or vector(0)) + (sum(k6_grpc_reqs_total${sel}) or vector(0))`)
-      .then((r) => {
-        const count = Number(r[0]?.value[1] ?? 0);
-        const now = Date.now();
-        const rate = last ? (count - last.count) / ((now - last.at) / 1000) : count / ((now - startedAt) / 1000);
-        last = { at: now, count };
-        progress(`load: ${Math.round((now - startedAt) / 1000)}/${plannedS} s  ${Math.round(rate).toLocaleString('en')} req/s  ${count.toLocaleString('en')} requests so far (runner pods)`);
-      })
-      .catch(() => undefined);
-  }, everyS * 1000);
 }
