@@ -76,7 +76,7 @@ export type ProxiedPrometheus = RunningPrometheus;
 export function proxiedPrometheus(kc: KubeConfig, namespace: string): ProxiedPrometheus {
   const base = `/api/v1/namespaces/${encodeURIComponent(namespace)}/services/${PROMETHEUS_NAME}:${PROMETHEUS_PORT}/proxy`;
   const call = async <T>(apiPath: string, what: string): Promise<T> => {
-    const a = await apiRequest(kc, 'GET', base + apiPath, { timeoutMs: 30_000 });
+    const a = await withTransientRetry(() => apiRequest(kc, 'GET', base + apiPath, { timeoutMs: 30_000 }));
     const body = (() => {
       try {
         return JSON.parse(a.body) as { status?: string; data?: T; error?: string };
@@ -105,4 +105,24 @@ export function proxiedPrometheus(kc: KubeConfig, namespace: string): ProxiedPro
     // The pod is deleted with the run's objects (or its namespace).
     stop: async () => undefined,
   };
+}
+
+/** HTTP statuses of a proxy or a busy API server that a second try can cure. */
+const TRANSIENT = new Set([429, 500, 502, 503, 504]);
+
+/**
+ * Up to `attempts` tries, 1 s, 2 s, 4 s apart, while the answer is a transient status or the
+ * request itself failed (reset, no answer): on a loaded 2-core node the service proxy drops one
+ * of a burst of range queries now and then, and losing the whole series to that is a false red.
+ */
+export async function withTransientRetry(request: () => Promise<ApiAnswer>, attempts = 4, baseDelayMs = 1000): Promise<ApiAnswer> {
+  for (let i = 1; ; i++) {
+    try {
+      const a = await request();
+      if (!TRANSIENT.has(a.status) || i >= attempts) return a;
+    } catch (err) {
+      if (i >= attempts) throw err;
+    }
+    await new Promise((r) => setTimeout(r, baseDelayMs * 2 ** (i - 1)));
+  }
 }

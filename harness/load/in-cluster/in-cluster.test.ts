@@ -13,7 +13,7 @@ import { assertLoopbackTargets } from '../loopback.ts';
 import { executionSegments } from '../segments.ts';
 import { planToShape } from '../shape.ts';
 import { summaryTotals } from '../summary.ts';
-import { RESUME_BODY, resumeRunner, runnerApiPath, runnerStatus } from './api-proxy.ts';
+import { RESUME_BODY, resumeRunner, runnerApiPath, runnerStatus, withTransientRetry } from './api-proxy.ts';
 import { lddLibraries, runnerScriptFiles, scratchContainerfile } from './images.ts';
 import { hopeless, runnerEnd, runnerProblems } from './index.ts';
 import { isHarnessPod } from './labels.ts';
@@ -208,5 +208,29 @@ describe('images FROM scratch', () => {
     expect(dests).toContain('/scripts/main.ts');
     expect(dests).toContain('/scripts/proto/echo.proto');
     expect(dests.every((d) => /\.(ts|proto)$/.test(d) && !d.endsWith('.test.ts'))).toBe(true);
+  });
+});
+
+describe('service proxy retries', () => {
+  it('retry a transient status or a failed request, then give the answer', async () => {
+    const answers: (() => Promise<{ status: number; body: string }>)[] = [
+      () => Promise.resolve({ status: 503, body: 'no endpoints' }),
+      () => Promise.reject(new Error('socket hang up')),
+      () => Promise.resolve({ status: 200, body: 'ok' }),
+    ];
+    let calls = 0;
+    const a = await withTransientRetry(() => answers[calls++]!(), 4, 1);
+    expect(a).toEqual({ status: 200, body: 'ok' });
+    expect(calls).toBe(3);
+  });
+
+  it('do not retry a client error; give up after the last attempt with its answer or error', async () => {
+    let calls = 0;
+    expect((await withTransientRetry(() => (calls++, Promise.resolve({ status: 400, body: 'bad query' })), 4, 1)).status).toBe(400);
+    expect(calls).toBe(1);
+    calls = 0;
+    expect((await withTransientRetry(() => (calls++, Promise.resolve({ status: 502, body: '' })), 3, 1)).status).toBe(502);
+    expect(calls).toBe(3);
+    await expect(withTransientRetry(() => Promise.reject(new Error('reset')), 2, 1)).rejects.toThrow('reset');
   });
 });
