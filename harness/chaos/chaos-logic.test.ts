@@ -3,6 +3,7 @@ import { actionSeed, pickVictims, seededRandom, victimCount } from './seeded-ran
 import { evictWithRetry, evictionAnswer, type EvictionAnswer, type EvictionClock } from './eviction.ts';
 import { rolloutPatch, RESTARTED_AT } from './rollout.ts';
 import { drainable, isWorker } from './node-drain.ts';
+import { busiestWorker, harnessPodsOn } from './node-choice.ts';
 import type { V1Node, V1Pod } from '@kubernetes/client-node';
 
 const pods = ['p-x', 'p-a', 'p-q', 'p-m', 'p-c'].map((name, i) => ({ name, createdAt: 1000 + i * 10 }));
@@ -92,8 +93,22 @@ describe('drain selection', () => {
       p('ds-1', 'kch-a', { ownerReferences: [{ kind: 'DaemonSet', name: 'ds', apiVersion: 'apps/v1', uid: 'x' }] }),
       p('mirror', 'kch-a', { annotations: { 'kubernetes.io/config.mirror': 'abc' } }),
       p('done', 'kch-a', {}, 'Succeeded'),
+      p('kch-k6-runner-0', 'kch-a', { labels: { 'kube-chaos-harness/role': 'load-runner' } }),
     ];
     expect(drainable(list, ['kch-a']).map((x) => x.metadata?.name)).toEqual(['web-1']);
+  });
+  it('a node failure picks the busiest worker without the harness\'s pods; a drain weighs only workload pods', () => {
+    const on = (name: string, node: string, role?: string): V1Pod => ({
+      metadata: { name, labels: role ? { 'kube-chaos-harness/role': role } : {} },
+      spec: { nodeName: node, containers: [] },
+      status: { phase: 'Running' },
+    });
+    const pods = [on('web-1', 'w1'), on('web-2', 'w1'), on('web-3', 'w2'), on('kch-k6-runner-0', 'w1', 'load-runner'), on('r1', 'w2', 'load-runner'), on('r2', 'w2', 'load-runner')];
+    expect(busiestWorker(['w1', 'w2'], pods, false)).toBe('w1');
+    expect(busiestWorker(['w1', 'w2', 'w3'], pods, true)).toBe('w3');
+    expect(busiestWorker(['w1', 'w2'], pods, true)).toBeNull();
+    expect(harnessPodsOn('w2', pods)).toEqual(['r1', 'r2']);
+    expect(busiestWorker(['w2', 'w1'], [on('a', 'w1'), on('b', 'w2')], false)).toBe('w1');
   });
   it('control-plane nodes are not workers', () => {
     const n = (labels: Record<string, string>): V1Node => ({ metadata: { name: 'n', labels } });

@@ -8,6 +8,8 @@ import type { ChaosMark } from '../timeline/types.ts';
 import { apiCode, apiMessage } from '../kube/api-error.ts';
 import { type ChaosContext, ChaosError, seconds, sleepUntil } from './context.ts';
 import { evictionAnswer, evictWithRetry } from './eviction.ts';
+import { busiestWorker } from './node-choice.ts';
+import { isHarnessPod } from '../load/in-cluster/labels.ts';
 
 type DrainStep = Extract<PlannedChaos['step'], { action: 'node-drain' }>;
 
@@ -18,11 +20,12 @@ export function isWorker(n: k8s.V1Node): boolean {
   return !(CONTROL_PLANE in (n.metadata?.labels ?? {})) && !(n.spec?.taints ?? []).some((t) => t.key === CONTROL_PLANE);
 }
 
-/** Pods a drain evicts (pure): live, in the allowed namespaces, not DaemonSet or mirror pods. */
+/** Pods a drain evicts (pure): live, in the allowed namespaces, not DaemonSet or mirror pods, not the harness's own. */
 export function drainable(pods: k8s.V1Pod[], namespaces: string[]): k8s.V1Pod[] {
   return pods.filter(
     (p) =>
       namespaces.includes(p.metadata?.namespace ?? '') &&
+      !isHarnessPod(p.metadata?.labels) &&
       !(p.metadata?.ownerReferences ?? []).some((o) => o.kind === 'DaemonSet') &&
       !p.metadata?.annotations?.['kubernetes.io/config.mirror'] &&
       p.status?.phase !== 'Succeeded' &&
@@ -32,7 +35,7 @@ export function drainable(pods: k8s.V1Pod[], namespaces: string[]): k8s.V1Pod[] 
 
 /**
  * The node a step names: a node by name, or for 'worker' the schedulable worker hosting the most
- * pods of the run's namespace (ties: by name), so the drain actually moves the workload.
+ * workload pods of the run's namespace (ties: by name), so the drain actually moves the workload.
  */
 export async function drainTarget(ctx: ChaosContext, id: string, target: string): Promise<string> {
   const core = ctx.kc.makeApiClient(k8s.CoreV1Api);
@@ -46,8 +49,8 @@ export async function drainTarget(ctx: ChaosContext, id: string, target: string)
   const workers = nodes.filter((n) => isWorker(n) && !n.spec?.unschedulable).map((n) => n.metadata?.name ?? '');
   if (workers.length === 0) throw new ChaosError(id, `node-drain needs a schedulable worker node; this cluster has none (nodes: ${nodes.map((n) => n.metadata?.name).join(', ')})`);
   const pods = (await core.listNamespacedPod({ namespace: ctx.namespace })).items;
-  const count = (n: string) => pods.filter((p) => p.spec?.nodeName === n && !p.metadata?.deletionTimestamp).length;
-  return [...workers].sort((a, b) => count(b) - count(a) || (a < b ? -1 : 1))[0]!;
+  // The run's own pods stay put through a drain (see drainable), so they do not weigh the choice.
+  return busiestWorker(workers, pods, false)!;
 }
 
 export async function nodeDrain(ctx: ChaosContext, planned: PlannedChaos, step: DrainStep, mark: ChaosMark, namespaces: string[]): Promise<void> {

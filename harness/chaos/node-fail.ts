@@ -13,6 +13,7 @@ import { exec } from '../base/exec.ts';
 import { type ChaosContext, ChaosError, seconds, sleepUntil } from './context.ts';
 import { planNodeFail } from './fault-plan.ts';
 import { isControlPlane, kindNodeOf, type KindNode } from './kind-node.ts';
+import { busiestWorker, harnessPodsOn } from './node-choice.ts';
 
 type NodeFailStep = Extract<PlannedChaos['step'], { action: 'node-fail' }>;
 
@@ -43,21 +44,28 @@ export function sameState(a: NodeStateRecord | undefined, b: NodeStateRecord): b
 
 /**
  * The node a step names, as a kind node: a worker by name, or for 'worker' the worker hosting
- * the most pods of the run's namespace (ties: by name). The control plane is refused.
+ * the most workload pods of the run's namespace and none of the harness's own (ties: by name).
+ * The control plane, and a node hosting the harness's own pods, are refused.
  */
 export async function nodeFailTarget(ctx: Pick<ChaosContext, 'kc' | 'namespace'>, id: string, target: string, allow: NodeFailAllowance): Promise<KindNode> {
   const core = ctx.kc.makeApiClient(k8s.CoreV1Api);
   const nodes = (await core.listNode()).items;
+  const pods = (await core.listNamespacedPod({ namespace: ctx.namespace })).items;
   let chosen: k8s.V1Node | undefined;
   if (target === 'worker') {
     const workers = nodes.filter((n) => !isControlPlane(n));
     if (workers.length === 0) throw new ChaosError(id, `node-fail needs a worker node; this cluster has none (nodes: ${nodes.map((n) => n.metadata?.name).join(', ')})`);
-    const pods = (await core.listNamespacedPod({ namespace: ctx.namespace })).items;
-    const count = (n: k8s.V1Node) => pods.filter((p) => p.spec?.nodeName === n.metadata?.name && !p.metadata?.deletionTimestamp).length;
-    chosen = [...workers].sort((a, b) => count(b) - count(a) || ((a.metadata?.name ?? '') < (b.metadata?.name ?? '') ? -1 : 1))[0];
+    const pick = busiestWorker(workers.map((n) => n.metadata?.name ?? ''), pods, true);
+    if (pick === null) {
+      const held = workers.map((n) => `${n.metadata?.name}: ${harnessPodsOn(n.metadata?.name ?? '', pods).join(', ')}`).join('; ');
+      throw new ChaosError(id, `node-fail refused: every worker hosts the run's own pods, which a frozen node would freeze too (${held}); run the load from the host (--load-from host) or name a node`);
+    }
+    chosen = workers.find((n) => n.metadata?.name === pick);
   } else {
     chosen = nodes.find((n) => n.metadata?.name === target);
     if (!chosen) throw new ChaosError(id, `node-fail target not found: no node "${target}" (has: ${nodes.map((n) => n.metadata?.name).join(', ')})`);
+    const held = harnessPodsOn(target, pods);
+    if (held.length > 0) throw new ChaosError(id, `node-fail of ${target} refused: it hosts the run's own pods (${held.join(', ')}), which would freeze with it`);
   }
   const name = chosen!.metadata?.name ?? '';
   if (isControlPlane(chosen!)) throw new ChaosError(id, `refusing node-fail of ${name}: it is a control-plane node`);
