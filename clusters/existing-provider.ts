@@ -7,6 +7,10 @@ import { cacheDir } from '../harness/base/cache.ts';
 import type { ClusterOptions, ClusterProvider, ClusterStatus, ProgressSink, RunningCluster } from './provider.ts';
 import { stderrProgress } from './progress.ts';
 import { kubectl } from './kubectl.ts';
+import { kindArchiveLoader, kindClusterOfNodes, type KindIdentity } from './kind/kind-context.ts';
+import { listNodeContainers } from './kind/node-containers.ts';
+import { detectEngine } from './engine/detect.ts';
+import type { EngineName } from './engine/engine.ts';
 
 export interface ExistingProviderOptions {
   /** --kubeconfig; else $KUBECONFIG's first file; else ~/.kube/config. */
@@ -21,7 +25,7 @@ export function defaultKubeconfig(env: NodeJS.ProcessEnv = process.env): string 
 }
 
 interface NodeJson {
-  items: { metadata: { name: string; labels?: Record<string, string> }; status: { conditions?: { type: string; status: string }[] } }[];
+  items: { metadata: { name: string; labels?: Record<string, string> }; spec?: { providerID?: string }; status: { conditions?: { type: string; status: string }[] } }[];
 }
 
 export class ExistingProvider implements ClusterProvider {
@@ -55,13 +59,28 @@ export class ExistingProvider implements ClusterProvider {
     return context;
   }
 
-  private async nodes(kubeconfigPath: string, context?: string): Promise<ClusterStatus['nodes']> {
+  private async nodes(kubeconfigPath: string, context?: string): Promise<(ClusterStatus['nodes'][number] & { providerID?: string })[]> {
     const r = await kubectl({ kubeconfigPath, context }, ['get', 'nodes', '-o', 'json', '--request-timeout=15s'], { timeoutMs: 25_000 });
     return (JSON.parse(r.stdout) as NodeJson).items.map((n) => ({
       name: n.metadata.name,
       ready: n.status.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false,
       role: n.metadata.labels?.['node-role.kubernetes.io/control-plane'] !== undefined ? 'control-plane' : 'worker',
+      providerID: n.spec?.providerID,
     }));
+  }
+
+  /**
+   * The engine that runs this context's kind cluster here, or why images cannot be loaded:
+   * a kind cluster whose node containers this machine's engine lists takes images by `kind load`.
+   */
+  private async localKind(kind: KindIdentity | null): Promise<{ engine: EngineName } | { why: string }> {
+    if (!kind) return { why: 'its nodes are not kind nodes (providerID kind://…)' };
+    if (kind.engine !== 'podman' && kind.engine !== 'docker') return { why: `kind cluster '${kind.cluster}' runs on '${kind.engine}', which the harness does not drive` };
+    const d = await detectEngine({ setUp: false });
+    if (d.engine !== kind.engine) return { why: `kind cluster '${kind.cluster}' runs on ${kind.engine}, which does not work here${d.engine ? ` (the engine here is ${d.engine})` : ''}` };
+    const containers = await listNodeContainers(kind.engine, kind.cluster).catch(() => []);
+    if (containers.length === 0) return { why: `kind cluster '${kind.cluster}' is not among ${kind.engine}'s containers here (another machine's?)` };
+    return { engine: kind.engine };
   }
 
   async up(opts: ClusterOptions): Promise<RunningCluster> {
@@ -78,6 +97,14 @@ export class ExistingProvider implements ClusterProvider {
     });
     const workers = nodes.filter((n) => n.role !== 'control-plane').length;
     progress(`existing cluster, context '${context}': ${nodes.length} nodes (${nodes.filter((n) => n.ready).length} Ready), metrics API ${metrics.stdout.trim() === 'True' ? 'available' : 'absent'}`);
+    const kind = kindClusterOfNodes(nodes.map((n) => n.providerID));
+    const local = await this.localKind(kind);
+    const loader = 'engine' in local && kind ? { loadImages: kindArchiveLoader(local.engine, kind.cluster, progress) } : {};
+    progress(
+      'engine' in local
+        ? `images: loaded straight into the nodes — the context is kind cluster '${kind!.cluster}' on this machine's ${local.engine} (kind load, no registry)`
+        : `images: cannot be loaded into the nodes (${local.why}); the nodes pull from registries only`,
+    );
     return {
       provider: 'existing',
       name: context,
@@ -88,11 +115,12 @@ export class ExistingProvider implements ClusterProvider {
         nodes: nodes.length,
         workers,
         metricsApi: metrics.stdout.trim() === 'True',
-        imageLoad: false,
+        imageLoad: 'loadImages' in loader,
         nodeDrain: this.options.allowNodeDrain === true,
         nodePortsOnLoopback: [],
       },
-      // No loadImages: its nodes pull from registries only (callers check canLoadImages).
+      // loadImages only where `kind load` reaches the nodes; elsewhere they pull from registries (callers check canLoadImages).
+      ...loader,
     };
   }
 

@@ -9,9 +9,9 @@ import { MAX_RUNNER_PODS, RUNNER_BUDGET, chooseLoadFrom, planRunners, resolvePla
 const KIND: ResolveOptions = { provider: { name: 'kind', reason: 'test' }, cores: 2 };
 
 describe('--load-from', () => {
-  it('defaults to host on both providers, saying why', () => {
+  it('defaults to host on kind and to cluster on an existing cluster, saying why', () => {
     expect(chooseLoadFrom(undefined, 'kind')).toMatchObject({ loadFrom: 'host', reason: expect.stringMatching(/NodePorts on 127\.0\.0\.1/) });
-    expect(chooseLoadFrom(undefined, 'existing')).toMatchObject({ loadFrom: 'host', reason: expect.stringMatching(/registry/) });
+    expect(chooseLoadFrom(undefined, 'existing')).toMatchObject({ loadFrom: 'cluster', reason: expect.stringMatching(/only to loopback/) });
     expect(chooseLoadFrom('cluster', 'kind')).toEqual({ loadFrom: 'cluster', reason: '--load-from cluster' });
     expect(() => chooseLoadFrom('pods' as 'host', 'kind')).toThrow(/--load-from 'pods'; valid: host, cluster/);
   });

@@ -44,7 +44,7 @@ export const RUNNER_BUDGET: Record<ProviderName, { perPodRate: number; requests:
 /** More runner pods than this is a plan error (a typo in --per-pod-rate, not a test). */
 export const MAX_RUNNER_PODS = 64;
 
-/** --load-from, else the default: host (the runner image cannot reach an existing cluster without a registry yet). */
+/** --load-from, else the default: host on kind (k6 beside the harness), cluster on an existing cluster (whose Services loopback cannot reach). */
 export function chooseLoadFrom(flag: LoadFrom | undefined, provider: ProviderName): { loadFrom: LoadFrom; reason: string } {
   if (flag !== undefined) {
     if (flag !== 'host' && flag !== 'cluster') throw new UsageError(`unknown --load-from '${String(flag)}'; valid: host, cluster`);
@@ -52,7 +52,7 @@ export function chooseLoadFrom(flag: LoadFrom | undefined, provider: ProviderNam
   }
   return provider === 'kind'
     ? { loadFrom: 'host', reason: 'default on kind: k6 beside the harness through NodePorts on 127.0.0.1 (--load-from cluster runs it as pods)' }
-    : { loadFrom: 'host', reason: 'default for now: runner pods need their image in the cluster, which needs a registry on existing clusters (--load-from cluster where images load)' };
+    : { loadFrom: 'cluster', reason: 'default on an existing cluster: load goes only to loopback from this machine, so k6 runs as pods beside the workloads' };
 }
 
 /** Runner pods for a peak rate: ceil(peak / per-pod rate), at least 1. */
