@@ -1,11 +1,11 @@
 // kind, on Docker or Podman (whichever starts privileged containers here), with a node image that
 // is pulled or built offline, a generated config, a bridge pod network where kindnetd cannot be
-// obtained, and metrics-server. Reuses a healthy cluster by name; recreates a broken one.
+// obtained, metrics-server, and the add-ons a run asks for (KEDA). Reuses a healthy cluster by name; recreates a broken one.
 import { existsSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { exec, processOwner, TEST_SESSION_ENV, type ExecResult } from '../harness/base/exec.ts';
 import { cacheDir } from '../harness/base/cache.ts';
-import type { ClusterOptions, ClusterProvider, ClusterStatus, ImageLoader, ProgressSink, RunningCluster } from './provider.ts';
+import type { ClusterAddon, ClusterOptions, ClusterProvider, ClusterStatus, ImageLoader, ProgressSink, RunningCluster } from './provider.ts';
 import { seconds, stderrProgress, timedStep } from './progress.ts';
 import { detectEngine, describeEngine } from './engine/detect.ts';
 import { kindEnv, type EngineName } from './engine/engine.ts';
@@ -19,6 +19,8 @@ import { installMetricsServer } from './kind/metrics-server-addon.ts';
 import { busyLoopbackPorts, waitForLoopbackPorts } from './kind/host-ports.ts';
 import { readRecord, recordPath, writeRecord, type ClusterRecord } from './kind/cluster-record.ts';
 import { buildMetricsServerImage, METRICS_SERVER_IMAGE } from './node-image/metrics-server-image.ts';
+import { ensureKeda, kedaInstalled } from './kind/keda-addon.ts';
+import { buildKedaImages } from './node-image/keda-images.ts';
 
 export const DEFAULT_WORKERS = 2;
 /** Bound on waiting for a deleted cluster's host ports before the NodePort pre-check. */
@@ -114,7 +116,7 @@ export class KindProvider implements ClusterProvider {
       const mismatch = record ? this.mismatch(record, workers, nodePorts) : 'no record of how it was created';
       if (existing.healthy && !mismatch) {
         progress(`cluster '${name}' exists and is healthy (${existing.detail}): reusing it`);
-        const running = await this.ready(engine, name, record!, false, progress);
+        const running = await this.ready(engine, name, record!, false, progress, opts.addons ?? []);
         progress(`cluster '${name}' ready in ${seconds(Date.now() - started)} (reused)`);
         return running;
       }
@@ -165,7 +167,7 @@ export class KindProvider implements ClusterProvider {
           progress,
         ),
       );
-      const running = await this.ready(engine, name, record, true, progress, image);
+      const running = await this.ready(engine, name, record, true, progress, opts.addons ?? [], image);
       progress(`cluster '${name}' ready in ${seconds(Date.now() - started)} (created)`);
       return running;
     } catch (err) {
@@ -181,8 +183,16 @@ export class KindProvider implements ClusterProvider {
     return null;
   }
 
-  /** Pod network, Ready nodes, CoreDNS, metrics-server: idempotent, so it also heals a reused cluster. */
-  private async ready(engine: EngineName, name: string, record: ClusterRecord, createdHere: boolean, progress: ProgressSink, image?: NodeImage): Promise<RunningCluster & ImageLoader> {
+  /** Pod network, Ready nodes, CoreDNS, metrics-server, add-ons: idempotent, so it also heals a reused cluster. */
+  private async ready(
+    engine: EngineName,
+    name: string,
+    record: ClusterRecord,
+    createdHere: boolean,
+    progress: ProgressSink,
+    addons: readonly ClusterAddon[],
+    image?: NodeImage,
+  ): Promise<RunningCluster & ImageLoader> {
     const kubeconfigPath = this.kubeconfigPath(name);
     const target = { kubeconfigPath };
     const nodeCount = 1 + record.workers;
@@ -212,6 +222,10 @@ export class KindProvider implements ClusterProvider {
       kubectl(target, ['-n', 'kube-system', 'rollout', 'status', 'deploy/coredns', '--timeout=180s'], { timeoutMs: 190_000 }),
     );
     await metrics;
+    // KEDA only when asked: cold it adds its build (minutes) and its install to `up`
+    const externalMetricsApi = addons.includes('keda')
+      ? (await timedStep(progress, 'KEDA add-on', () => ensureKeda(target, { archives: () => buildKedaImages(engine, progress), loadImages: (a) => loadImages(a) }, progress)), true)
+      : await kedaInstalled(target);
     const cluster: RunningCluster & ImageLoader = {
       provider: 'kind',
       name,
@@ -222,6 +236,7 @@ export class KindProvider implements ClusterProvider {
         nodes: nodeCount,
         workers: record.workers,
         metricsApi: true,
+        externalMetricsApi,
         imageLoad: true,
         nodeDrain: true,
         nodePortsOnLoopback: record.nodePorts,

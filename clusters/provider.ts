@@ -14,6 +14,14 @@ export interface ProgressSink {
   (line: string): void;
 }
 
+/**
+ * Components a run asks the cluster for beyond the basics, installed only when asked (each adds
+ * minutes cold): `keda` serves external metrics (KEDA's ScaledObjects) for the seeds' custom-metric
+ * HPAs. A reused cluster that already runs one keeps it.
+ */
+export type ClusterAddon = 'keda';
+export const CLUSTER_ADDONS: readonly ClusterAddon[] = ['keda'];
+
 export interface ClusterOptions {
   /** Cluster name (kind) or kubeconfig context (existing). */
   name: string;
@@ -30,12 +38,19 @@ export interface ClusterOptions {
   keep?: boolean;
   /** Abort long waits (Ctrl-C). */
   signal?: AbortSignal;
+  /** Add-ons to install (kind) or to find (existing); default none. */
+  addons?: readonly ClusterAddon[];
 }
 
 export interface ClusterCapabilities {
   nodes: number;
   workers: number;
   metricsApi: boolean;
+  /**
+   * external.metrics.k8s.io answers (KEDA on kind when the run asked for it). Absent: not probed
+   * (an existing cluster's own adapter is not looked for yet).
+   */
+  externalMetricsApi?: boolean;
   /** Can images built here be loaded into the nodes? True exactly when the handle is an ImageLoader. */
   imageLoad: boolean;
   /** May the harness cordon/drain nodes? (existing: only with --allow-node-drain) */
