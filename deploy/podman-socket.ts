@@ -4,7 +4,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { request } from 'node:http';
 import { mkdirSync, rmSync } from 'node:fs';
-import { toolEnv } from '../harness/base/exec.ts';
+import { ownerEnv, toolEnv } from '../harness/base/exec.ts';
 
 export interface PodmanSocket {
   /** unix:///... for DOCKER_HOST */
@@ -32,7 +32,8 @@ export async function startPodmanSocket(): Promise<PodmanSocket> {
   mkdirSync('/run/podman', { recursive: true });
   const path = `/run/podman/kch-${process.pid}.sock`;
   const child: ChildProcess = spawn('podman', ['system', 'service', '--time=0', `unix://${path}`], {
-    env: toolEnv(),
+    // Labelled like exec()'s children: a harness killed before stop() leaves it for `npm run cleanup`.
+    env: { ...toolEnv(), ...ownerEnv() },
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   let stderr = '';

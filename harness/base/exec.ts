@@ -64,7 +64,8 @@ export function processOwner(env: NodeJS.ProcessEnv = process.env): string {
   return `pid:${process.pid}`;
 }
 
-function ownerEnv(): NodeJS.ProcessEnv {
+/** The owner labels for a child started outside exec() (a long-lived service): cleanup finds it by them. */
+export function ownerEnv(): NodeJS.ProcessEnv {
   return { [OWNER_ENV]: processOwner(), [OWNER_PID_ENV]: String(process.pid) };
 }
 

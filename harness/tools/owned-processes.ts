@@ -4,8 +4,8 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { OWNER_ENV, OWNER_PID_ENV, TEST_SESSION_ENV } from '../base/exec.ts';
 
-/** Executables the harness leaves running for a while (load shards, the run's Prometheus). */
-export const LONG_LIVED_TOOLS: readonly string[] = ['k6', 'prometheus'];
+/** Executables the harness leaves running for a while (load shards, the run's Prometheus, the Podman API socket for testcontainers). */
+export const LONG_LIVED_TOOLS: readonly string[] = ['k6', 'prometheus', 'podman'];
 
 export interface OwnedProcess {
   pid: number;
