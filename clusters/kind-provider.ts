@@ -53,11 +53,13 @@ export class KindProvider implements ClusterProvider {
     return d.engine;
   }
 
-  private async kind(engine: EngineName, args: string[], timeoutMs: number, progress?: ProgressSink): Promise<ExecResult> {
+  private async kind(engine: EngineName, args: string[], timeoutMs: number, progress?: ProgressSink, signal?: AbortSignal): Promise<ExecResult> {
     const bin = await ensureKind(progress ?? stderrProgress);
     return exec(bin, args, {
       env: kindEnv(engine),
       timeoutMs,
+      // Ctrl-C or SIGTERM stops a create at once instead of after its 15-minute bound; the catch below deletes what it left.
+      signal,
       onLine: progress ? (line) => line.trim() && progress(`  kind: ${line.trim()}`) : undefined,
     });
   }
@@ -165,6 +167,7 @@ export class KindProvider implements ClusterProvider {
           ['create', 'cluster', '--name', name, '--config', configPath, '--kubeconfig', kubeconfig, ...(record.podNetwork === 'kind-default' ? ['--wait', '5m'] : [])],
           15 * 60_000,
           progress,
+          opts.signal,
         ),
       );
       const running = await this.ready(engine, name, record, true, progress, opts.addons ?? [], image);
