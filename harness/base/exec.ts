@@ -1,4 +1,5 @@
 // Every shell-out is bounded and its failure names the command with its stderr tail.
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { spawn } from 'node:child_process';
 import { binDir } from './cache.ts';
 
@@ -74,6 +75,19 @@ export function toolEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
   return { ...process.env, PATH: `${binDir()}:${process.env.PATH ?? ''}`, ...extra };
 }
 
+/** The abort signal of the step being run, seen by every exec() below it however deep. */
+const stepSignal = new AsyncLocalStorage<AbortSignal>();
+
+/**
+ * Run `fn` with `signal` as the abort signal of every exec() inside it (a run's step): an
+ * interrupt then stops a node-image build, a go install or an image load at once, without each
+ * layer passing a signal down. A child started after the signal fired (cleanup after an
+ * interrupt) runs to its own bound, as with an explicit signal.
+ */
+export function withStepSignal<T>(signal: AbortSignal, fn: () => Promise<T>): Promise<T> {
+  return stepSignal.run(signal, fn);
+}
+
 export function exec(cmd: string, args: string[], opts: ExecOptions): Promise<ExecResult> {
   const started = Date.now();
   const shown = [cmd, ...args].join(' ');
@@ -108,14 +122,15 @@ export function exec(cmd: string, args: string[], opts: ExecOptions): Promise<Ex
       timedOut = true;
       kill();
     }, opts.timeoutMs);
-    opts.signal?.addEventListener('abort', kill, { once: true });
+    const signals = [opts.signal, stepSignal.getStore()].filter((x): x is AbortSignal => x !== undefined);
+    for (const sig of signals) sig.addEventListener('abort', kill, { once: true });
     child.on('error', (err) => {
       clearTimeout(timer);
       reject(new Error(`${shown}: ${err.message}`));
     });
     child.on('close', (code, signal) => {
       clearTimeout(timer);
-      opts.signal?.removeEventListener('abort', kill);
+      for (const sig of signals) sig.removeEventListener('abort', kill);
       const result: ExecResult = { code, signal, stdout, stderr, ms: Date.now() - started };
       if (timedOut) return reject(new ExecError(shown, result, `timed out after ${opts.timeoutMs} ms`));
       if (code !== 0 && !opts.nothrow) return reject(new ExecError(shown, result, `exited ${code ?? signal}`));

@@ -4,6 +4,7 @@
 import { getEventListeners } from 'node:events';
 import { describe, expect, it } from 'vitest';
 import { RunSteps, StepFailed } from './steps.ts';
+import { exec } from '../base/exec.ts';
 
 function setup(stopWithinMs = 50) {
   const lines: string[] = [];
@@ -24,6 +25,26 @@ describe('RunSteps', () => {
     await expect(p).rejects.toThrow(new StepFailed('load', new Error('k6 stopped')));
     expect(steps.records[0]).toMatchObject({ name: 'load', outcome: 'interrupted', error: 'k6 stopped' });
     expect(steps.abandoned).toEqual([]);
+  });
+
+  it('stops a shell-out deep inside a step that passed no signal (a build), and lets one started after the interrupt run', async () => {
+    const { stop, steps } = setup(60_000);
+    const t0 = Date.now();
+    let cleanup = '';
+    const p = steps.step('node image', async () => {
+      try {
+        await exec('sleep', ['30'], { timeoutMs: 60_000 });
+      } finally {
+        cleanup = (await exec('sh', ['-c', 'sleep 0.2; echo cleaned'], { timeoutMs: 5_000 })).stdout.trim();
+      }
+    });
+    setTimeout(() => stop.abort(), 100);
+    await expect(p).rejects.toThrow(/sleep 30/);
+    expect(Date.now() - t0).toBeLessThan(5000);
+    expect(steps.records[0]).toMatchObject({ name: 'node image', outcome: 'interrupted' });
+    expect(cleanup).toBe('cleaned');
+    // Outside a step no signal applies.
+    expect((await exec('sh', ['-c', 'echo out'], { timeoutMs: 5_000 })).stdout.trim()).toBe('out');
   });
 
   it('abandons a step that ignores the interrupt after its bound, not its own 15-minute one', async () => {

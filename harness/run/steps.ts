@@ -5,6 +5,7 @@
 // signal); one that does not is abandoned, so an interrupt never waits out a 15-minute bound.
 import type { StepRecord } from '../timeline/types.ts';
 import { seconds } from '../base/progress.ts';
+import { withStepSignal } from '../base/exec.ts';
 
 export type Say = (line: string) => void;
 
@@ -59,7 +60,8 @@ export class RunSteps {
     const startedAt = Date.now();
     this.say(`▶ ${name}`);
     try {
-      const value = await this.stoppable(name, fn(), stopWithinMs);
+      // Every shell-out inside the step is stopped by the interrupt (exec.ts), however deep.
+      const value = await this.stoppable(name, withStepSignal(this.signal, fn), stopWithinMs);
       const endedAt = Date.now();
       this.records.push({ name, startedAt, endedAt, outcome: 'ok' });
       this.say(`✔ ${name} (${seconds(endedAt - startedAt)})`);
