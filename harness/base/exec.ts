@@ -10,6 +10,8 @@ export interface ExecOptions {
   env?: NodeJS.ProcessEnv;
   input?: string;
   signal?: AbortSignal;
+  /** Not stopped by the step's signal (withStepSignal): a service whose own stopper ends it, read after an interrupt. */
+  outlivesStep?: boolean;
   /** Called with each line of stdout/stderr (progress). */
   onLine?: (line: string, stream: 'stdout' | 'stderr') => void;
   /** Do not throw on non-zero exit. */
@@ -122,7 +124,7 @@ export function exec(cmd: string, args: string[], opts: ExecOptions): Promise<Ex
       timedOut = true;
       kill();
     }, opts.timeoutMs);
-    const signals = [opts.signal, stepSignal.getStore()].filter((x): x is AbortSignal => x !== undefined);
+    const signals = [opts.signal, opts.outlivesStep ? undefined : stepSignal.getStore()].filter((x): x is AbortSignal => x !== undefined);
     for (const sig of signals) sig.addEventListener('abort', kill, { once: true });
     child.on('error', (err) => {
       clearTimeout(timer);

@@ -66,9 +66,10 @@ export async function startShard(opts: ShardOptions): Promise<ShardProcess> {
         }
       : {}),
   });
+  // Stopped by its own stopper only (the load stops shards on abort): a second SIGTERM from the step's signal would cost the summary.
   const stopper = new AbortController();
   let exitedAt: number | null = null;
-  const done = exec('timeout', args, { timeoutMs: (opts.lifetimeS + 10) * 1000, env, signal: stopper.signal, nothrow: true }).then(
+  const done = exec('timeout', args, { timeoutMs: (opts.lifetimeS + 10) * 1000, env, signal: stopper.signal, nothrow: true, outlivesStep: true }).then(
     (r) => {
       exitedAt = Date.now();
       writeLog(logFile, `# exit ${r.code ?? r.signal} after ${r.ms} ms\n# stdout\n${r.stdout}\n# stderr\n${r.stderr}`);

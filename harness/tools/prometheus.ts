@@ -84,7 +84,7 @@ export async function startPrometheus(opts: PrometheusOptions): Promise<RunningP
     '--enable-feature=native-histograms',
     '--storage.tsdb.retention.time=30d',
   ];
-  const running = exec('timeout', args, { timeoutMs: (opts.lifetimeS + 15) * 1000, signal: stopper.signal, nothrow: true }).then(
+  const running = exec('timeout', args, { timeoutMs: (opts.lifetimeS + 15) * 1000, signal: stopper.signal, nothrow: true, outlivesStep: true }).then(
     (r) => {
       state.exited = r;
       writeFileSync(join(opts.dir, 'prometheus.log'), r.stderr);
