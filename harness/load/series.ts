@@ -20,6 +20,8 @@ export type SeriesQueryName =
   | 'wsReceived'
   | 'wsEcho'
   | 'wsReconnect'
+  | 'wsAttempts'
+  | 'wsAttemptsEnded'
   | 'grpcByStatus'
   | 'grpcLatency';
 
@@ -39,6 +41,8 @@ export function seriesQueries(testId: string): Record<SeriesQueryName, string> {
     wsReceived: `sum(k6_ws_msgs_received_total${sel})`,
     wsEcho: `sum(k6_ws_echo_latency_seconds${sel})`,
     wsReconnect: `sum(k6_ws_reconnect_time_seconds${sel})`,
+    wsAttempts: `sum(k6_ws_attempts_total${sel})`,
+    wsAttemptsEnded: `sum(k6_ws_attempts_ended_total${sel})`,
     grpcByStatus: `sum by (grpc_status) (k6_grpc_reqs_total${sel})`,
     grpcLatency: `sum(k6_grpc_req_duration_seconds${sel})`,
   };
@@ -176,6 +180,8 @@ export function buildLoadSeries(input: SeriesInput): LoadSeries {
   }
 
   const wsOpened = total(r.wsOpened, input);
+  const wsAttempts = total(r.wsAttempts, input);
+  const wsAttemptsEnded = total(r.wsAttemptsEnded, input);
   const wsSent = total(r.wsSent, input);
   const wsReceived = total(r.wsReceived, input);
   const wsEcho = histogramSeconds(r.wsEcho, input);
@@ -189,6 +195,7 @@ export function buildLoadSeries(input: SeriesInput): LoadSeries {
 
   const seconds: LoadSecond[] = [];
   let wsOpenNow = 0;
+  let wsHeldNow = 0;
   for (let i = 0; i < n; i++) {
     const second: LoadSecond = {
       at: input.loadStartedAt + i * 1000,
@@ -207,8 +214,10 @@ export function buildLoadSeries(input: SeriesInput): LoadSeries {
         closed += d;
       }
       wsOpenNow += wsOpened[i]! - closed;
+      wsHeldNow += wsAttempts[i]! - wsAttemptsEnded[i]!;
       const ws: WsSecond = {
         open: Math.max(0, wsOpenNow),
+        held: Math.max(0, wsHeldNow),
         opened: wsOpened[i]!,
         closedByCode,
         messagesSent: wsSent[i]!,

@@ -41,11 +41,30 @@ describe('planAdherence', () => {
     expect(c.message).toMatch(/^http stage steady t\+10\.0s–\+120\.0s: achieved \d+ \([\d.]+ req\/s\) of \d+ planned \([\d.]+ req\/s\): [\d.]+ % of plan; limit ≥ 95 %$/);
   });
 
-  it('grades WS on the mean of open sessions', () => {
+  it('grades WS on the mean of open sessions where the timeline predates `held`', () => {
     const t = readFixture('clean-rollout');
     const c = planAdherence(t).checks.find((x) => x.id === 'plan.rate/ws/steady')!;
     expect(c.status).toBe('pass');
-    expect(c.message).toMatch(/mean [\d.]+ sessions open of [\d.]+ planned/);
+    expect(c.message).toMatch(/mean [\d.]+ sessions held of [\d.]+ planned: /);
+  });
+
+  it('grades WS on the sessions k6 held: the server cutting them (open falls) is not a plan shortfall; k6 holding fewer is', () => {
+    const t = readFixture('clean-rollout');
+    const steady = t.plan.load.ws!.stages.find((s) => s.name === 'steady')!;
+    const planned = steady.toTarget;
+    // The pods cut sessions for the whole stage: 60 % open, every VU still holding or reopening one.
+    for (let i = steady.startS; i < steady.endS; i++) {
+      const ws = t.load!.seconds[i]!.ws!;
+      ws.open = Math.round(planned * 0.6);
+      ws.held = planned;
+    }
+    const cut = planAdherence(t).checks.find((x) => x.id === 'plan.rate/ws/steady')!;
+    expect(cut.status).toBe('pass');
+    expect(cut.message).toMatch(new RegExp(`mean ${planned} sessions held of [\\d.]+ planned \\(mean ${Math.round(planned * 0.6)} open\\)`));
+    for (let i = steady.startS; i < steady.endS; i++) t.load!.seconds[i]!.ws!.held = Math.round(planned * 0.6);
+    const short = planAdherence(t).checks.find((x) => x.id === 'plan.rate/ws/steady')!;
+    expect(short.status).toBe('fail');
+    expect(short.message).toMatch(/sessions held of .* planned .*% of plan; limit ≥ 95 %/);
   });
 
   it('calls a stage cut by an interruption incomplete, not failed', () => {

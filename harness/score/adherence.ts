@@ -21,7 +21,10 @@ function streams(t: Timeline): StreamView[] {
   const l = t.plan.load;
   if (l.http) out.push({ kind: 'http', stages: l.http.stages, value: (s) => s.requests, unit: 'req/s', summed: true });
   if (l.grpc) out.push({ kind: 'grpc', stages: l.grpc.stages, value: (s) => s.grpc?.requests ?? 0, unit: 'calls/s', summed: true });
-  if (l.ws) out.push({ kind: 'ws', stages: l.ws.stages, value: (s) => s.ws?.open ?? 0, unit: 'sessions', summed: false });
+  // WS: the sessions k6 held (open, connecting, or backing off to reconnect), as HTTP counts
+  // requests sent whatever their answer; sessions the server cut are the WS checks' business.
+  // Timelines from before `held` have only `open`.
+  if (l.ws) out.push({ kind: 'ws', stages: l.ws.stages, value: (s) => s.ws?.held ?? s.ws?.open ?? 0, unit: 'sessions', summed: false });
   return out;
 }
 
@@ -44,6 +47,13 @@ export function profileAt(stages: readonly PlannedStage[], x: number): number {
 export function plannedFloor(stages: readonly PlannedStage[], i: number, lagS: number): number {
   const mid = i + 0.5;
   return Math.min(profileAt(stages, mid - lagS), profileAt(stages, mid), profileAt(stages, mid + lagS));
+}
+
+/** ", mean N open" over a stage when the series tells held from open (the server's cuts in between). */
+function openAlso(seconds: readonly LoadSecond[], from: number, to: number): string {
+  const part = seconds.slice(from, to).filter((s) => s.ws?.held !== undefined);
+  if (part.length === 0) return '';
+  return ` (mean ${round2(part.reduce((a, s) => a + (s.ws?.open ?? 0), 0) / part.length)} open)`;
 }
 
 function hasLoad(s: LoadSecond): boolean {
@@ -85,7 +95,7 @@ export function planAdherence(t: Timeline): Scored<AdherenceScore | null> {
       const per = (x: number) => round2(x / n);
       const figures = st.summed
         ? `achieved ${Math.round(achieved)} (${per(achieved)} ${st.unit}) of ${Math.round(planned)} planned (${per(planned)} ${st.unit})`
-        : `mean ${per(achieved)} ${st.unit} open of ${per(planned)} planned`;
+        : `mean ${per(achieved)} ${st.unit} held of ${per(planned)} planned${st.kind === 'ws' ? openAlso(seconds, stage.startS, stage.endS) : ''}`;
       if (stage.endS > cutS) {
         checks.push({
           id,

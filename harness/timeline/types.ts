@@ -77,6 +77,11 @@ export interface LoadSecond {
 export interface WsSecond {
   /** Sessions open at the end of this second. */
   open: number;
+  /**
+   * Sessions k6 holds at the end of this second: open, connecting, or backing off after a failed
+   * connect (the client side of the planned level). Absent in timelines recorded before it.
+   */
+  held?: number;
   opened: number;
   /** Sessions closed in this second by close code ('1000', '1001', '1006', ...). */
   closedByCode: Record<string, number>;

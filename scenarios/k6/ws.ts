@@ -19,6 +19,11 @@ const closes = new Counter('ws_closes');
 const echoLatency = new Trend('ws_echo_latency', true);
 const sessionAge = new Trend('ws_session_age', true);
 const reconnectTime = new Trend('ws_reconnect_time', true);
+// What the client holds: an attempt begins at connect and ends at the close of its session, or
+// after the back-off that follows a failed connect. Begun − ended is the sessions k6 is holding or
+// reopening, the client side of the planned level; the server's cuts show in the closes.
+const attempts = new Counter('ws_attempts');
+const attemptsEnded = new Counter('ws_attempts_ended');
 
 // Per VU: when its previous session closed, so the next open can report time to reconnect.
 let lastCloseAt: number | null = null;
@@ -42,6 +47,7 @@ export function wsSession(): void {
     return;
   }
 
+  attempts.add(1);
   const socket = new WebSocket(ws.url);
   let openedAt: number | null = null;
   let ticker: ReturnType<typeof setInterval> | null = null;
@@ -90,9 +96,10 @@ export function wsSession(): void {
     if (openedAt === null) {
       connectFailed.add(1);
       // Back off before the next attempt: a dead server must not get a tight connect loop.
-      setTimeout(() => undefined, ws.retryDelayMs);
+      setTimeout(() => attemptsEnded.add(1), ws.retryDelayMs);
       return;
     }
+    attemptsEnded.add(1);
     // No close frame (socket dropped) is 1006, "abnormal closure", as browsers report it.
     const code = String((event as unknown as CloseLike).code ?? 1006);
     closes.add(1, { code });
