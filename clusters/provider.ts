@@ -5,9 +5,9 @@
 // ProviderWithImageLoader shape) that a handle has only when it can. A provider never knows about
 // scenarios.
 
-import type { ProviderName } from '../harness/plan/types.ts';
+import type { ClusterAddon, ProviderName } from '../harness/plan/types.ts';
 
-export type { ProviderName } from '../harness/plan/types.ts';
+export type { ProviderName, ClusterAddon } from '../harness/plan/types.ts';
 
 export interface ProgressSink {
   /** A long step started / moved / ended: "[cluster] building node image 3/7 kube-apiserver (212 s)". */
@@ -19,7 +19,6 @@ export interface ProgressSink {
  * minutes cold): `keda` serves external metrics (KEDA's ScaledObjects) for the seeds' custom-metric
  * HPAs. A reused cluster that already runs one keeps it.
  */
-export type ClusterAddon = 'keda';
 export const CLUSTER_ADDONS: readonly ClusterAddon[] = ['keda'];
 
 export interface ClusterOptions {

@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { podsOf, quantityValue, scaledObjectFromHpa, type SeedHpa } from './keda-scaled-object.ts';
+import { workloadPods, quantityValue, scaledObjectFromHpa, withScaledObjects, type SeedHpa } from './keda-scaled-object.ts';
 import type { KubeObject } from '../harness/kube/objects.ts';
 
 const seedHpa = parse(readFileSync(join(import.meta.dirname, 'aenebris', 'base', 'hpa.yaml'), 'utf8')) as SeedHpa;
@@ -41,7 +41,7 @@ describe('scaledObjectFromHpa (aenebris seed HPA)', () => {
   });
 
   it('turns the Pods metrics into Prometheus triggers with per-pod AverageValue targets × scale', () => {
-    const pods = 'namespace="run-1",pod=~"aenebris-[a-z0-9]+-[a-z0-9]+"';
+    const pods = 'namespace="run-1",workload="aenebris"';
     expect(spec.triggers[2]).toEqual({
       type: 'prometheus',
       name: 'http-requests-per-second',
@@ -97,7 +97,7 @@ describe('scaledObjectFromHpa refuses what it cannot translate, naming it', () =
   });
 });
 
-describe('quantityValue and podsOf', () => {
+describe('quantityValue and workloadPods', () => {
   it.each([
     ['2000', 2000],
     ['2k', 2000],
@@ -109,7 +109,27 @@ describe('quantityValue and podsOf', () => {
     expect(() => quantityValue('1Ki')).toThrow(/only plain numbers/);
     expect(() => quantityValue('lots')).toThrow(/only plain numbers/);
   });
-  it('matches the Deployment’s pods, not a longer-named neighbour’s', () => {
-    expect(podsOf('ns', 'aenebris')).toBe('namespace="ns",pod=~"aenebris-[a-z0-9]+-[a-z0-9]+"');
+  it('selects by the workload label the run’s Prometheus gives every target', () => {
+    expect(workloadPods('ns', 'aenebris')).toBe('namespace="ns",workload="aenebris"');
+  });
+});
+
+describe('withScaledObjects', () => {
+  const overlayHpa = structuredClone(seedHpa) as unknown as KubeObject & { spec: SeedHpa['spec'] };
+  overlayHpa.spec.minReplicas = 2;
+  overlayHpa.spec.maxReplicas = 6;
+  overlayHpa.spec.metrics = overlayHpa.spec.metrics!.slice(0, 2); // the kind overlay drops the Pods metrics
+  const cpuOnly: KubeObject = { apiVersion: 'autoscaling/v2', kind: 'HorizontalPodAutoscaler', metadata: { name: 'other' }, spec: { maxReplicas: 3, metrics: [] } };
+  const deployment: KubeObject = { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'aenebris' } };
+  const seeds = [seedHpa as unknown as KubeObject, { ...cpuOnly }];
+
+  it("replaces an HPA whose seed has Pods metrics by the seed's ScaledObject with the overlay's bounds; leaves the rest", () => {
+    const out = withScaledObjects([deployment, overlayHpa, cpuOnly], seeds, opts);
+    expect(out[0]).toBe(deployment);
+    expect(out[2]).toBe(cpuOnly);
+    expect(out[1]!.kind).toBe('ScaledObject');
+    const spec = specOf(out[1]!);
+    expect([spec.minReplicaCount, spec.maxReplicaCount]).toEqual([2, 6]);
+    expect(spec.triggers.map((t) => t.type)).toEqual(['cpu', 'memory', 'prometheus', 'prometheus']);
   });
 });

@@ -39,7 +39,7 @@ export interface ScaledObjectOptions {
   prometheusUrl: string;
   /** The plan's scale: per-pod targets of rates and connections are multiplied by it (CPU and memory are ratios: kept). */
   scale: number;
-  /** PromQL label matchers selecting the target's pods in the run's Prometheus. Default: podsOf(namespace, target). */
+  /** PromQL label matchers selecting the target's pods in the run's Prometheus. Default: workloadPods(namespace, target). */
   podMatchers?: string;
   /** Namespace of the run (the ScaledObject's and the matchers'). */
   namespace: string;
@@ -61,9 +61,13 @@ export interface TranslatedHpa {
   externalMetrics: Record<string, string>;
 }
 
-/** Label matchers for a Deployment's pods (<name>-<replicaset hash>-<pod suffix>) as the run's Prometheus labels them. */
-export function podsOf(namespace: string, deployment: string): string {
-  return `namespace="${namespace}",pod=~"${deployment}-[a-z0-9]+-[a-z0-9]+"`;
+/**
+ * Label matchers for a workload's pods as the run's Prometheus labels its targets
+ * (harness/load/in-cluster/manifests.ts): `workload` is the pod's app.kubernetes.io/name, which
+ * every pod here carries with its object's name (deploy/README.md).
+ */
+export function workloadPods(namespace: string, workload: string): string {
+  return `namespace="${namespace}",workload="${workload}"`;
 }
 
 /** A Kubernetes quantity as a number: plain, milli (m) or decimal SI (k, M, G). Others are refused. */
@@ -89,7 +93,7 @@ export function scaledObjectFromHpa(hpa: SeedHpa, o: ScaledObjectOptions): Trans
   }
   if (!(o.scale > 0)) throw new Error(`scale ${o.scale}: must be > 0`);
   const window = o.rateWindowS ?? 15;
-  const pods = o.podMatchers ?? podsOf(o.namespace, hpa.spec.scaleTargetRef.name);
+  const pods = o.podMatchers ?? workloadPods(o.namespace, hpa.spec.scaleTargetRef.name);
   const perPodTargets: Record<string, number> = {};
   const externalMetrics: Record<string, string> = {};
   const triggers = (hpa.spec.metrics ?? []).map((m, i) => {
@@ -141,4 +145,24 @@ export function scaledObjectFromHpa(hpa: SeedHpa, o: ScaledObjectOptions): Trans
     },
   };
   return { scaledObject, perPodTargets, externalMetrics };
+}
+
+export interface KedaRenderOptions {
+  prometheusUrl: string;
+  scale: number;
+}
+
+/**
+ * Pure: the overlay's HPAs whose seed HPA (same name in `seedObjects`, the base as it is) has
+ * `Pods` metrics become ScaledObjects translated from the seed's HPA, with the overlay's replica
+ * bounds (the small-cluster rule); every other object, and HPAs with resource metrics only, stay.
+ */
+export function withScaledObjects(objs: KubeObject[], seedObjects: KubeObject[], o: KedaRenderOptions & { namespace: string }): KubeObject[] {
+  return objs.map((obj) => {
+    if (obj.kind !== 'HorizontalPodAutoscaler') return obj;
+    const seed = seedObjects.find((s) => s.kind === 'HorizontalPodAutoscaler' && s.metadata.name === obj.metadata.name) as unknown as SeedHpa | undefined;
+    if (!seed?.spec.metrics?.some((m) => m.type === 'Pods')) return obj;
+    const bounds = (obj as unknown as SeedHpa).spec;
+    return scaledObjectFromHpa(seed, { ...o, minReplicas: bounds.minReplicas ?? 1, maxReplicas: bounds.maxReplicas }).scaledObject;
+  });
 }

@@ -12,6 +12,7 @@ import type { PlannedWorkload } from '../harness/plan/types.ts';
 import { binDir } from '../harness/base/cache.ts';
 import { exec } from '../harness/base/exec.ts';
 import { STANDIN_REPO } from './image.ts';
+import { withScaledObjects, type KedaRenderOptions } from './keda-scaled-object.ts';
 
 export type { KubeObject } from '../harness/kube/objects.ts';
 
@@ -19,6 +20,11 @@ export interface RenderOptions {
   namespace: string;
   /** The stand-in image to run (from buildStandinImage). */
   imageRef: string;
+  /**
+   * KEDA runs in the cluster (plan.addons): a small-cluster overlay's HPAs whose seed HPA has Pods
+   * metrics become ScaledObjects on the run's Prometheus (deploy/keda-scaled-object.ts).
+   */
+  keda?: KedaRenderOptions;
 }
 
 export const DEPLOY_ROOT = fileURLToPath(new URL('./', import.meta.url));
@@ -97,7 +103,11 @@ export async function renderWorkloads(ws: PlannedWorkload[], opts: RenderOptions
   const out: KubeObject[] = [];
   for (const group of groups.values()) {
     const first = group[0]!;
-    const objs = await kustomize(first.deploy, first.overlay);
+    let objs = await kustomize(first.deploy, first.overlay);
+    // the seed's HPA is the `existing` overlay's (the base as it is); the user's own folders have no seed
+    if (opts.keda && first.overlay !== 'existing' && !isAbsolute(first.deploy)) {
+      objs = withScaledObjects(objs, await kustomize(first.deploy, 'existing'), { ...opts.keda, namespace: opts.namespace });
+    }
     out.push(...applyRunSettings(objs, group, opts));
   }
   return out;

@@ -169,7 +169,16 @@ export interface Scenario {
   /** Seconds of steady load before the first stage counts (baseline failure rate). */
   baselineS?: number;
   /** Provider capabilities needed (e.g. node-drain needs workers). */
-  needs?: { workers?: number; metricsApi?: boolean };
+  needs?: {
+    workers?: number;
+    metricsApi?: boolean;
+    /**
+     * The HPAs scale on the seeds' custom metrics (request rate, connections), as their seeds write
+     * them: on kind KEDA is installed and the overlay's HPAs become ScaledObjects on the run's
+     * Prometheus; on an existing cluster the base is applied as it is (its own adapter serves them).
+     */
+    keda?: boolean;
+  };
 }
 
 export interface Suite {

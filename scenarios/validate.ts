@@ -327,9 +327,10 @@ export function validateScenario(raw: unknown, file: string): Scenario {
 
   // Scoring targets.
   const scoring = c.object(s.scoring, 'scoring', ['errorBudget'], ['hpa', 'drain', 'nodeFail']);
-  const needs = s.needs === undefined ? {} : c.object(s.needs, 'needs', [], ['workers', 'metricsApi']);
+  const needs = s.needs === undefined ? {} : c.object(s.needs, 'needs', [], ['workers', 'metricsApi', 'keda']);
   if (needs.workers !== undefined) c.count(needs.workers, 'needs.workers', 0);
   if (needs.metricsApi !== undefined) c.boolean(needs.metricsApi, 'needs.metricsApi');
+  if (needs.keda !== undefined) c.boolean(needs.keda, 'needs.keda');
   if (scoring.hpa !== undefined) {
     const h = c.object(scoring.hpa, 'scoring.hpa', ['workload', 'perPodRate', 'maxReactionS', 'maxReadyS'], ['maxOvershoot', 'maxFlaps', 'scaleDownStabilizationS']);
     const w = workloadRef(h.workload, 'scoring.hpa.workload');

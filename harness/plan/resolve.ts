@@ -371,6 +371,8 @@ export function resolvePlan(input: Scenario, opts: ResolveOptions): Plan {
     loadFrom: where.loadFrom,
     loadFromReason: where.reason,
     runners,
+    // KEDA only where the harness makes the cluster; an existing one brings its own adapter
+    ...(s.needs?.keda === true && opts.provider.name === 'kind' ? { addons: ['keda' as const] } : {}),
   };
   return plan;
 }

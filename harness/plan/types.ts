@@ -6,6 +6,8 @@ import type { ChaosStep, DrainMode, LoadEntry, ScoringTargets, Slos, SystemName 
 export const PLAN_SCHEMA = 'plan/v1' as const;
 
 export type ProviderName = 'kind' | 'existing';
+/** Cluster components a run asks for beyond the basics (clusters/provider.ts ClusterOptions.addons). */
+export type ClusterAddon = 'keda';
 
 /** Where k6 runs: processes beside the harness (NodePorts on 127.0.0.1) or runner pods in the run's namespace. */
 export type LoadFrom = 'host' | 'cluster';
@@ -133,4 +135,9 @@ export interface Plan {
   loadFromReason?: string;
   /** The runner pods when loadFrom is 'cluster' (then shards = runners.pods). */
   runners?: PlannedRunners | null;
+  /**
+   * Add-ons the cluster must run (optional: added after plan/v1; absent = none). `keda` on kind when
+   * the scenario needs the seeds' custom-metric HPAs: the overlay's HPAs become ScaledObjects.
+   */
+  addons?: ClusterAddon[];
 }
