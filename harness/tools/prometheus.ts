@@ -114,20 +114,25 @@ export async function startPrometheus(opts: PrometheusOptions): Promise<RunningP
   return {
     url,
     writeUrl: `${url}/api/v1/write`,
-    async query(promql, atS) {
-      const params = new URLSearchParams({ query: promql });
-      if (atS !== undefined) params.set('time', String(atS));
-      const data = await promApi<{ result: PromVectorSample[] }>(`${url}/api/v1/query?${params}`, `query ${promql}`);
-      return data.result;
-    },
-    async queryRange(promql, startS, endS, stepS) {
-      const params = new URLSearchParams({ query: promql, start: String(startS), end: String(endS), step: String(stepS) });
-      const data = await promApi<{ result: PromSample[] }>(`${url}/api/v1/query_range?${params}`, `range query ${promql}`);
-      return data.result;
-    },
+    ...promQueries((apiPath, what) => promApi(`${url}${apiPath}`, what)),
     async stop() {
       stopper.abort();
       await running;
+    },
+  };
+}
+
+/** query and queryRange over any way of GETting Prometheus's HTTP API (`apiPath` starts with /api/v1): direct, or through a proxy. */
+export function promQueries(get: <T>(apiPath: string, what: string) => Promise<T>): Pick<RunningPrometheus, 'query' | 'queryRange'> {
+  return {
+    async query(promql, atS) {
+      const params = new URLSearchParams({ query: promql });
+      if (atS !== undefined) params.set('time', String(atS));
+      return (await get<{ result: PromVectorSample[] }>(`/api/v1/query?${params}`, `query ${promql}`)).result;
+    },
+    async queryRange(promql, startS, endS, stepS) {
+      const params = new URLSearchParams({ query: promql, start: String(startS), end: String(endS), step: String(stepS) });
+      return (await get<{ result: PromSample[] }>(`/api/v1/query_range?${params}`, `range query ${promql}`)).result;
     },
   };
 }

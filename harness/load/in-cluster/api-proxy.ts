@@ -3,7 +3,7 @@
 import http from 'node:http';
 import https from 'node:https';
 import type { KubeConfig } from '@kubernetes/client-node';
-import type { PromSample, PromVectorSample, RunningPrometheus } from '../../tools/prometheus.ts';
+import { promQueries, type RunningPrometheus } from '../../tools/prometheus.ts';
 import { PROMETHEUS_NAME, PROMETHEUS_PORT, RUNNER_API_PORT, prometheusServiceUrl } from './manifests.ts';
 
 export interface ApiAnswer {
@@ -93,15 +93,7 @@ export function proxiedPrometheus(kc: KubeConfig, namespace: string): ProxiedPro
   return {
     url,
     writeUrl: `${url}/api/v1/write`,
-    async query(promql, atS) {
-      const params = new URLSearchParams({ query: promql });
-      if (atS !== undefined) params.set('time', String(atS));
-      return (await call<{ result: PromVectorSample[] }>(`/api/v1/query?${params}`, `query ${promql}`)).result;
-    },
-    async queryRange(promql, startS, endS, stepS) {
-      const params = new URLSearchParams({ query: promql, start: String(startS), end: String(endS), step: String(stepS) });
-      return (await call<{ result: PromSample[] }>(`/api/v1/query_range?${params}`, `range query ${promql}`)).result;
-    },
+    ...promQueries(call),
     // The pod is deleted with the run's objects (or its namespace).
     stop: async () => undefined,
   };
