@@ -15,7 +15,9 @@ import { kubeFromFile } from '../kube/client.ts';
 import type { KubeObject } from '../kube/objects.ts';
 import { runLoad } from '../load/index.ts';
 import * as inClusterLoad from '../load/in-cluster/index.ts';
+import { buildPrometheusImage } from '../load/in-cluster/images.ts';
 import { startObservers } from '../observe/index.ts';
+import { startWorkloadPrometheus, type WorkloadPrometheus } from '../observe/workload-prometheus.ts';
 import { exitCodeFor, scoreTimeline } from '../score/index.ts';
 import { prepareOwnImages } from './own-images.ts';
 import { ensureRunTools } from './tools.ts';
@@ -77,9 +79,14 @@ export async function runScenario(plan: Plan, opts: RunOptions): Promise<number>
   const steps = new RunSteps(say, abort.signal, { hurry: interrupts.hurry.signal });
   let infraError: StepFailed | null = null;
   let stopObservers: (() => Promise<KubeRecord[]>) | null = null;
+  let readCounters: (() => Promise<void>) | null = null;
 
   try {
-    await execute(plan, opts, { runId, runDir, say, steps, timeline, signal: abort.signal, made, setObserversStop: (s) => (stopObservers = s) });
+    await execute(plan, opts, {
+      runId, runDir, say, steps, timeline, signal: abort.signal, made,
+      setObserversStop: (s) => (stopObservers = s),
+      setCountersRead: (r) => (readCounters = r),
+    });
   } catch (err) {
     infraError = err instanceof StepFailed ? err : new StepFailed('run', err);
   } finally {
@@ -90,6 +97,8 @@ export async function runScenario(plan: Plan, opts: RunOptions): Promise<number>
         say(`✘ observers did not stop cleanly: ${(err as Error).message}`);
       }
     }
+    // Before teardown deletes the run's Prometheus: a failed load step still keeps its scrapes.
+    if (readCounters) await (readCounters as () => Promise<void>)();
     const teardownErrors = await steps.teardown();
     for (const e of teardownErrors) say(`  teardown problem: ${e}`);
     if (steps.abandoned.length > 0) say(`  abandoned after the interrupt (may still be running): ${steps.abandoned.join(', ')}`);
@@ -154,6 +163,8 @@ interface RunContext {
   timeline: Timeline;
   signal: AbortSignal;
   setObserversStop: (stop: () => Promise<KubeRecord[]>) => void;
+  /** Reads the workloads' scrapes into the timeline (run once, after the observers stop). */
+  setCountersRead: (read: () => Promise<void>) => void;
 }
 
 async function execute(plan: Plan, opts: RunOptions, ctx: RunContext): Promise<void> {
@@ -176,6 +187,9 @@ async function execute(plan: Plan, opts: RunOptions, ctx: RunContext): Promise<v
   // --load-from cluster: k6 runner pods and the run's Prometheus, their images built like the stand-in.
   const inCluster = plan.loadFrom === 'cluster' ? inClusterLoad : null;
   const loadImages = inCluster ? await steps.step('k6 runner and Prometheus images', () => inCluster.buildLoadImages(tools.k6, say, signal)) : null;
+  // Every kind run scrapes the workloads' /metrics with a Prometheus in its namespace (the same
+  // one the runner pods write to); its image is built like theirs. `existing` cannot load it.
+  const promImage = loadImages?.prometheus ?? (plan.provider === 'kind' ? await steps.step('Prometheus image', () => buildPrometheusImage(say, signal)) : null);
   writeFileSync(join(ctx.runDir, 'manifests.json'), JSON.stringify(objects, null, 2));
 
   const provider = providerByName(plan.provider);
@@ -194,7 +208,7 @@ async function execute(plan: Plan, opts: RunOptions, ctx: RunContext): Promise<v
   }
 
   const usesStandin = objects.some((o) => JSON.stringify(o.spec ?? {}).includes(`"${tools.standin.ref}"`));
-  const archives = [...(usesStandin ? [tools.standin.archive] : []), ...own.archives, ...(loadImages ? [loadImages.runner.archive, loadImages.prometheus.archive] : [])];
+  const archives = [...(usesStandin ? [tools.standin.archive] : []), ...own.archives, ...(loadImages ? [loadImages.runner.archive] : []), ...(promImage ? [promImage.archive] : [])];
   if (archives.length > 0) {
     // A cluster that cannot load images has no loadImages: fail before deploying, saying what to do.
     if (!canLoadImages(cluster)) {
@@ -216,6 +230,28 @@ async function execute(plan: Plan, opts: RunOptions, ctx: RunContext): Promise<v
       const r = await deleteRunNamespace(kc, namespace, { waitMs: 60_000, progress: say, hurry });
       say(`  namespace ${namespace}: ${r.gone ? 'gone' : 'still Terminating'} after ${seconds(r.ms)} (${r.forcedPods} pods deleted without grace)`);
     });
+  }
+  // Before the deploy, so every workload pod is scraped from its start.
+  let workloadProm: WorkloadPrometheus | null = null;
+  if (promImage && canLoadImages(cluster)) {
+    const wp = await steps.step(`Prometheus in ${namespace}`, () =>
+      startWorkloadPrometheus(kc, { namespace, image: promImage.ref, lifetimeS: plan.durationS + plan.load.timeoutS + 900, progress: say, signal }),
+    );
+    workloadProm = wp;
+    steps.onTeardown('stop the run\'s Prometheus', () => wp.stop());
+    const from = Date.now();
+    ctx.setCountersRead(async () => {
+      if (signal.aborted) {
+        timeline.witnesses.workloadScrape = { intervalMs: 1000, from, to: Date.now(), pods: [], error: 'interrupted before the scrapes were read back' };
+        return;
+      }
+      const { records, info } = await wp.readCounters(from, Date.now());
+      timeline.witnesses.workloadScrape = info;
+      timeline.kube.push(...records);
+      say(info.error ? `  workload counters: ${info.error}` : `  workload counters: ${records.length} scrapes of ${info.pods.length} pod(s) (every ${info.intervalMs / 1000} s)`);
+    });
+  } else {
+    say('  workload /metrics are not scraped: this cluster cannot load the Prometheus image');
   }
   await steps.step(`deploy ${plan.workloads.map((w) => w.name).join(', ')}`, async () => {
     await applyObjects(kc, objects, say);
@@ -258,7 +294,7 @@ async function execute(plan: Plan, opts: RunOptions, ctx: RunContext): Promise<v
     };
     const common = { plan, runId: ctx.runId, runDir: ctx.runDir, signal, progress: say, onStarted };
     const result = await (inCluster && clusterTargets && loadImages
-      ? inCluster.runLoadInCluster({ ...common, kc, namespace, targets: clusterTargets, images: loadImages })
+      ? inCluster.runLoadInCluster({ ...common, kc, namespace, targets: clusterTargets, images: loadImages, prometheusRunning: workloadProm !== null })
       : runLoad({ ...common, targets })
     ).finally(() => loadFinished());
     timeline.load = result.series;

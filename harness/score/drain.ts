@@ -13,6 +13,7 @@ import type {
 import { FAILURE_CAUSES } from '../timeline/types.ts';
 import type { Check, ContainerExit, DrainScore, DrainWitness, PodDrain, Scored, TimeWindow } from './scorecard.ts';
 import { atLabel, failuresOf, grpcFailuresOf, loadEnd, requestsOf, round2, runZero, windowLabel } from './run-clock.ts';
+import { attachScrapeWitnesses, scrapeWitnessCheck } from './scrape-witness.ts';
 
 export type { Scored } from './scorecard.ts';
 
@@ -117,8 +118,9 @@ export function drainWitness(t: Timeline, pod: string): DrainWitness {
       served: num(exitLine.line['served']),
     };
   }
+  // A failed scrape (the process did not answer) has no counters to read.
   const scrapes = t.kube
-    .filter((r): r is WorkloadCountersRecord => r.kind === 'workloadCounters' && r.pod === pod)
+    .filter((r): r is WorkloadCountersRecord => r.kind === 'workloadCounters' && r.pod === pod && r.up !== false)
     .sort((a, b) => a.at - b.at);
   const last = scrapes.at(-1);
   if (last) {
@@ -234,6 +236,7 @@ export function drainScore(t: Timeline): Scored<DrainScore> {
     });
   }
   for (const p of pods) judgeWitness(p, pods, t.plan.load.ws !== null);
+  attachScrapeWitnesses(t, pods);
   if (pods.some((p) => p.sharedWith.length)) {
     notes.push(
       'Termination windows overlapped: each second covered by several terminating pods was split evenly between them (see sharedWith); witnesses of overlapping pods are compared as a group.',
@@ -381,7 +384,7 @@ function drainChecks(t: Timeline, zero: EpochMs, pods: PodDrain[]): Check[] {
         window: p.window,
         message: standin
           ? `${who} in ${win}: no witness: ${p.witnessNote}; the drain attribution is unwitnessed`
-          : `${who} in ${win}: the workload's own image writes no exit line, so its drain is unwitnessed (${p.witnessNote})`,
+          : `${who} in ${win}: the workload's own image writes no exit line, so what its exit cut is unwitnessed (${p.witnessNote})${p.scrapeWitness ? `; its /metrics scrapes are judged in witness.drain-scrape/${p.pod}` : ''}`,
       });
     } else {
       checks.push({
@@ -396,6 +399,9 @@ function drainChecks(t: Timeline, zero: EpochMs, pods: PodDrain[]): Check[] {
         message: `${who} in ${win}: ${p.witnessNote} (${p.witness.source})${p.witnessAgrees ? '' : ': they disagree'}`,
       });
     }
+    // Beside the exit line: the pod's own /metrics around its exit (absent when the run did not scrape).
+    const scrape = scrapeWitnessCheck(t, p, pods, zero);
+    if (scrape) checks.push(scrape);
   }
   const podAffecting = t.plan.chaos.filter((c) => c.step.action === 'pod-kill' || c.step.action === 'rollout' || c.step.action === 'node-drain');
   // Pods a chaos action says it made go away must have been seen going: else the drain of that pod is unscored.

@@ -132,6 +132,30 @@ export interface PodDrain {
   /** Whether the workload's own counters agree with the attribution (null: no witness). */
   witnessAgrees: boolean | null;
   witnessNote: string;
+  /** The pod's exit as the run's Prometheus scraped it (absent: the run did not scrape; null: no scrape of this pod). */
+  scrapeWitness?: ScrapeWitness | null;
+}
+
+/**
+ * A pod's own /metrics around its exit (harness/score/scrape-witness.ts): the last scrape it
+ * answered before the exit and the first it did not. Exact to one scrape interval; a scrape is
+ * taken before the exit, so it never sees what the exit cut.
+ */
+export interface ScrapeWitness {
+  intervalMs: number;
+  /** Last answered scrape at or before the observed exit (+ skew); the last one when no exit was observed. */
+  lastAt: EpochMs | null;
+  /** First failed or missing scrape after `lastAt`: the process stopped answering in (lastAt, gapAt]. */
+  gapAt: EpochMs | null;
+  /** Answered scrapes after the observed exit + skew: the exit or the scrape is wrong. */
+  answeredAfterExit: number;
+  /** At the last answered scrape (null: the workload does not expose it). */
+  served: number | null;
+  inFlight: number | null;
+  wsOpen: number | null;
+  /** From the last answered scrape at or before 'deleting' to `lastAt` (null: no scrape before 'deleting', or not exposed). */
+  servedDuringDrain: number | null;
+  wsClosedDuringDrain: Record<string, number> | null;
 }
 
 export interface DrainScore {

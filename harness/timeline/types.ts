@@ -267,12 +267,20 @@ export interface WorkloadLogRecord extends RecordBase {
   line: Record<string, unknown>;
 }
 
-/** A scrape of a pod's own /metrics counters (drain and error witness). */
+/**
+ * One scrape of a pod's own /metrics by the run's Prometheus (drain and error witness), at the
+ * scrape's own timestamp. Keys are series as exposed, without the target's labels:
+ * `standin_requests_served_total`, `standin_ws_closed_total{code="1001"}`, `active_connections`.
+ */
 export interface WorkloadCountersRecord extends RecordBase {
   kind: 'workloadCounters';
   pod: string;
   workload: string;
   counters: Record<string, number>;
+  /** false: this scrape failed (the process did not answer; `counters` is empty). Absent in hand-made records: a successful scrape. */
+  up?: boolean;
+  /** The scraped address (pod IP:port), when a pod has more than one metrics target. */
+  target?: string;
 }
 
 // ---------------------------------------------------------------- witnesses
@@ -282,6 +290,21 @@ export interface Witnesses {
   k6Summaries: K6ShardSummary[];
   /** How each k6 shard process ended (added after timeline/v1 first shipped: absent in older timelines). */
   k6Exits?: K6ShardExit[];
+  /** How the workloads' /metrics were scraped and read back (absent: the run did not scrape them). */
+  workloadScrape?: WorkloadScrapeInfo;
+}
+
+/** The run's in-cluster Prometheus scraping the workloads' pods; their scrapes are `workloadCounters` records. */
+export interface WorkloadScrapeInfo {
+  /** Scrape interval (ms): a pod's exit is bracketed by its scrapes to this. */
+  intervalMs: number;
+  /** The range read back (scrape timestamps in [from, to]). */
+  from: EpochMs;
+  to: EpochMs;
+  /** Pods with at least one scrape in the range. */
+  pods: string[];
+  /** Why nothing (or not everything) could be read back; scrapes missing for that reason are not evidence. */
+  error?: string;
 }
 
 export interface K6ShardExit {

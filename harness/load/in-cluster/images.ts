@@ -4,15 +4,17 @@
 //   runner      the cached static k6 (CGO_ENABLED=0) + scenarios/k6/ baked in at /scripts. Baked,
 //               not a ConfigMap: k6 resolves the scripts' relative imports (and proto/) from its
 //               file system, and the image tag (a hash of k6 and every script) names exactly what ran.
-//   prometheus  Debian's /usr/bin/prometheus (dynamically linked) with the shared libraries ldd
-//               lists, so the run's namespace gets the same 2.42 the host path runs.
+//   prometheus  a static Prometheus built once from the Go module proxy (PROMETHEUS_MODULE), not
+//               Debian's 2.42: Debian builds it without Kubernetes service discovery
+//               (`kubernetes_sd_configs` is an unknown field there), and the run's Prometheus
+//               discovers the workloads' pods with it. Debian's binary stays the host path's.
 import { createHash } from 'node:crypto';
 import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { cacheDir } from '../../base/cache.ts';
 import { exec } from '../../base/exec.ts';
-import { findPrometheus } from '../../tools/prometheus.ts';
+import { goInstall } from '../../base/go-install.ts';
 
 export const RUNNER_REPO = 'localhost/kube-chaos-harness/k6-runner';
 export const PROMETHEUS_REPO = 'localhost/kube-chaos-harness/prometheus';
@@ -20,6 +22,9 @@ export const PROMETHEUS_REPO = 'localhost/kube-chaos-harness/prometheus';
 export const RUNNER_SCRIPTS_DIR = '/scripts';
 export const RUNNER_ENTRY = `${RUNNER_SCRIPTS_DIR}/main.ts`;
 export const PROMETHEUS_BINARY = '/bin/prometheus';
+/** Prometheus 3 by its Go module version (no replace directives: `go install` builds it; ~5 min, 147 MB, static). */
+export const PROMETHEUS_MODULE = 'github.com/prometheus/prometheus/cmd/prometheus';
+export const PROMETHEUS_MODULE_VERSION = 'v0.316.0';
 
 const K6_SCRIPTS = fileURLToPath(new URL('../../../scenarios/k6/', import.meta.url));
 
@@ -125,17 +130,24 @@ export async function buildRunnerImage(k6: string, progress: (line: string) => v
   return buildScratchImage(RUNNER_REPO, 'k6-runner', [{ src: k6, dest: '/k6' }, ...runnerScriptFiles()], '/k6', progress, signal);
 }
 
-/** The Prometheus image: Debian's binary plus the libraries ldd names (libc and the loader). */
+/** The static Prometheus of the pinned module version, built into the cache once. */
+export async function inClusterPrometheusBinary(progress: (line: string) => void = () => {}): Promise<string> {
+  const dir = cacheDir('prometheus', PROMETHEUS_MODULE_VERSION);
+  const bin = join(dir, 'prometheus');
+  if (existsSync(bin)) return bin;
+  progress(`prometheus ${PROMETHEUS_MODULE_VERSION} for the cluster not cached; building it with go install (about 5 min on 2 cores, once)`);
+  await goInstall(`${PROMETHEUS_MODULE}@${PROMETHEUS_MODULE_VERSION}`, dir, progress, 30 * 60_000);
+  return bin;
+}
+
+/** The Prometheus image: the static binary alone (refused when dynamically linked: scratch has no libc). */
 export async function buildPrometheusImage(progress: (line: string) => void = () => {}, signal?: AbortSignal): Promise<BuiltImage> {
-  const binary = findPrometheus();
-  if (!binary) throw new Error('prometheus not found in /usr/bin or PATH: install it (apt-get install prometheus)');
-  const ldd = await exec('ldd', [binary], { timeoutMs: 15_000, nothrow: true });
-  // "not a dynamic executable": a static build needs no libraries.
-  const libs = ldd.code === 0 ? lddLibraries(ldd.stdout) : [];
-  const missing = libs.filter((l) => !existsSync(l));
-  if (missing.length) throw new Error(`ldd ${binary} names libraries that are not here: ${missing.join(', ')}`);
-  const files: ImageFile[] = [{ src: binary, dest: PROMETHEUS_BINARY }, ...libs.map((l) => ({ src: l, dest: l }))];
-  return buildScratchImage(PROMETHEUS_REPO, 'prometheus', files, PROMETHEUS_BINARY, progress, signal);
+  const binary = await inClusterPrometheusBinary(progress);
+  const kind = await exec('file', ['-b', binary], { timeoutMs: 15_000, nothrow: true }).catch(() => null);
+  if (kind && kind.code === 0 && !/statically linked/.test(kind.stdout)) {
+    throw new Error(`prometheus at ${binary} is not statically linked (${kind.stdout.trim().slice(0, 120)}); delete it to rebuild with CGO_ENABLED=0`);
+  }
+  return buildScratchImage(PROMETHEUS_REPO, 'prometheus', [{ src: binary, dest: PROMETHEUS_BINARY }], PROMETHEUS_BINARY, progress, signal);
 }
 
 function mb(bytes: number): string {

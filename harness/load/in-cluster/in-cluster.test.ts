@@ -88,7 +88,8 @@ describe('runner pods from a plan', () => {
   });
 
   it('the run\'s Prometheus: remote-write receiver and native histograms, a Service the runners name, chaos-protected', () => {
-    const [cm, pod, svc] = prometheusManifests({ namespace: NS, image: 'localhost/p:1', lifetimeS: 600 });
+    const objects = prometheusManifests({ namespace: NS, image: 'localhost/p:1', lifetimeS: 600 });
+    const [cm, pod, svc] = ['ConfigMap', 'Pod', 'Service'].map((k) => objects.find((o) => o.kind === k));
     expect(cm!.kind).toBe('ConfigMap');
     const c = (pod as unknown as V1Pod).spec!.containers[0]!;
     expect(c.args).toEqual(expect.arrayContaining(['--web.enable-remote-write-receiver', '--enable-feature=native-histograms', '--web.listen-address=0.0.0.0:9090']));

@@ -44,6 +44,8 @@ export interface InClusterLoadOptions {
   progress?: (line: string) => void;
   onStarted?: (loadStartedAt: number) => void;
   progressEveryS?: number;
+  /** The run already started its Prometheus here (harness/observe/workload-prometheus.ts): write to it, do not create or delete it. */
+  prometheusRunning?: boolean;
 }
 
 /** One runner as the run saw it: when its resume was answered (the start spread is read from these). */
@@ -101,9 +103,11 @@ export async function runLoadInCluster(opts: InClusterLoadOptions): Promise<InCl
   let ticker: NodeJS.Timeout | undefined;
   let loadStartedAt: number | null = null;
   try {
-    progress(`load: the run's Prometheus in ${namespace} (${opts.images.prometheus.ref})`);
-    await createObjects(kc, prometheusManifests({ namespace, image: opts.images.prometheus.ref, lifetimeS: lifetimeS + 300 }), progress);
-    await waitPodsReady(kc, namespace, [PROMETHEUS_NAME], Date.now() + 120_000, opts.signal, progress, 'Prometheus');
+    if (!opts.prometheusRunning) {
+      progress(`load: the run's Prometheus in ${namespace} (${opts.images.prometheus.ref})`);
+      await createObjects(kc, prometheusManifests({ namespace, image: opts.images.prometheus.ref, lifetimeS: lifetimeS + 300 }), progress);
+      await waitPodsReady(kc, namespace, [PROMETHEUS_NAME], Date.now() + 120_000, opts.signal, progress, 'Prometheus');
+    }
 
     const segments = executionSegments(shards);
     progress(`load: starting ${shards} k6 runner pod(s) (${opts.images.runner.ref}; each cpu ${plan.runners.requests.cpu}, memory ${plan.runners.requests.memory}), remote-writing to ${prom.writeUrl}`);
@@ -188,13 +192,16 @@ export async function runLoadInCluster(opts: InClusterLoadOptions): Promise<InCl
     opts.signal?.removeEventListener('abort', onAbort);
     // The namespace goes at teardown anyway; these go now so nothing keeps running after the step.
     await deleteRunners(0);
-    await Promise.all(
-      [
-        () => core.deleteNamespacedPod({ name: PROMETHEUS_NAME, namespace, gracePeriodSeconds: 0 }),
-        () => core.deleteNamespacedService({ name: PROMETHEUS_NAME, namespace }),
-        () => core.deleteNamespacedConfigMap({ name: `${PROMETHEUS_NAME}-config`, namespace }),
-      ].map((f) => f().catch(() => undefined)),
-    );
+    // The run's own Prometheus outlives the load: it still holds the workloads' scrapes.
+    if (!opts.prometheusRunning) {
+      await Promise.all(
+        [
+          () => core.deleteNamespacedPod({ name: PROMETHEUS_NAME, namespace, gracePeriodSeconds: 0 }),
+          () => core.deleteNamespacedService({ name: PROMETHEUS_NAME, namespace }),
+          () => core.deleteNamespacedConfigMap({ name: `${PROMETHEUS_NAME}-config`, namespace }),
+        ].map((f) => f().catch(() => undefined)),
+      );
+    }
   }
 }
 
@@ -224,7 +231,7 @@ export function hopeless(pod: k8s.V1Pod): string | null {
   return null;
 }
 
-async function waitPodsReady(
+export async function waitPodsReady(
   kc: k8s.KubeConfig,
   namespace: string,
   names: readonly string[],

@@ -1,8 +1,10 @@
 // Pure: the objects `--load-from cluster` creates in the run's namespace. One bare Pod per shard
 // (not an indexed Job): each shard has its own execution segment in its arguments, and a runner
 // that dies must stay dead and be named — a Job would replace it and replay its segment from the
-// start. Plus the run's Prometheus (ConfigMap, Pod, Service) that the runners remote-write to.
+// start. Plus the run's Prometheus (ServiceAccount, Role, RoleBinding, ConfigMap, Pod, Service)
+// that the runners remote-write to and that scrapes the workloads' own /metrics.
 // Every object carries the role label that chaos refuses to touch (harness/chaos/pod-kill.ts).
+import { stringify } from 'yaml';
 import type { PlannedRunners } from '../../plan/types.ts';
 import { SHAPE_ENV, type LoadShape } from '../../../scenarios/k6/shape.ts';
 import type { ShardSegment } from '../segments.ts';
@@ -51,19 +53,108 @@ export function prometheusServiceUrl(namespace: string): string {
   return `http://${PROMETHEUS_NAME}.${namespace}.svc:${PROMETHEUS_PORT}`;
 }
 
+/** Scrape interval of the workloads' /metrics (s): the drain witness is exact to this. */
+export const WORKLOAD_SCRAPE_INTERVAL_S = 1;
+/** The scrape jobs' names: pods by their prometheus.io/* annotations, or by a port named `metrics`. */
+export const WORKLOAD_SCRAPE_JOBS = ['kch-workloads-annotated', 'kch-workloads-metrics-port'] as const;
+
 export interface PrometheusManifestOptions {
   namespace: string;
   image: string;
   /** Hard bound on the pod's life (s). */
   lifetimeS: number;
+  /** TSDB retention (s); it must cover the run. Default 1 day. */
+  retentionS?: number;
 }
 
-/** The run's Prometheus: remote-write receiver, native histograms, TSDB on an emptyDir, like harness/tools/prometheus.ts. */
+// The target labels every workload series carries: which pod (and workload, container) it came from.
+const TARGET_LABELS = [
+  { source_labels: ['__meta_kubernetes_pod_name'], target_label: 'pod' },
+  { source_labels: ['__meta_kubernetes_namespace'], target_label: 'namespace' },
+  { source_labels: ['__meta_kubernetes_pod_container_name'], target_label: 'container' },
+  { source_labels: ['__meta_kubernetes_pod_node_name'], target_label: 'node' },
+  // The observers' workload name (harness/observe/pod-transitions.ts workloadOf): app.kubernetes.io/name, else app.
+  { source_labels: ['__meta_kubernetes_pod_label_app'], regex: '(.+)', target_label: 'workload' },
+  { source_labels: ['__meta_kubernetes_pod_label_app_kubernetes_io_name'], regex: '(.+)', target_label: 'workload' },
+];
+
+/**
+ * Pure: Prometheus's scrape_configs for every pod of the run's namespace (kubernetes_sd role pod,
+ * limited to it) but the harness's own: a pod annotated `prometheus.io/scrape: "true"` at its
+ * `prometheus.io/port` and `/path`; any other pod at each container port named `metrics`.
+ * Only Running pods: a pod that is terminating stays Running until its containers exit, so the
+ * last scrapes before an exit and the failed ones after it are kept.
+ */
+export function workloadScrapeConfigs(namespace: string): Record<string, unknown>[] {
+  const common = (name: string) => ({
+    job_name: name,
+    scrape_interval: `${WORKLOAD_SCRAPE_INTERVAL_S}s`,
+    scrape_timeout: `${WORKLOAD_SCRAPE_INTERVAL_S}s`,
+    kubernetes_sd_configs: [{ role: 'pod', namespaces: { names: [namespace] } }],
+  });
+  const notOurs = [
+    { source_labels: ['__meta_kubernetes_pod_labelpresent_kube_chaos_harness_role'], regex: 'true', action: 'drop' },
+    { source_labels: ['__meta_kubernetes_pod_phase'], regex: 'Running', action: 'keep' },
+  ];
+  return [
+    {
+      ...common(WORKLOAD_SCRAPE_JOBS[0]),
+      relabel_configs: [
+        { source_labels: ['__meta_kubernetes_pod_annotation_prometheus_io_scrape'], regex: 'true', action: 'keep' },
+        ...notOurs,
+        // One target per container port comes from service discovery; they all map to the annotated
+        // port, and Prometheus keeps one of targets whose labels are equal.
+        { source_labels: ['__meta_kubernetes_pod_annotation_prometheus_io_path'], regex: '(.+)', target_label: '__metrics_path__' },
+        { source_labels: ['__meta_kubernetes_pod_ip', '__meta_kubernetes_pod_annotation_prometheus_io_port'], regex: '(.+);(\\d+)', replacement: '$1:$2', target_label: '__address__' },
+        ...TARGET_LABELS.filter((l) => l.target_label !== 'container'),
+      ],
+    },
+    {
+      ...common(WORKLOAD_SCRAPE_JOBS[1]),
+      relabel_configs: [
+        // Pods that say whether to be scraped are the other job's.
+        { source_labels: ['__meta_kubernetes_pod_annotationpresent_prometheus_io_scrape'], regex: 'true', action: 'drop' },
+        { source_labels: ['__meta_kubernetes_pod_container_port_name'], regex: 'metrics', action: 'keep' },
+        ...notOurs,
+        ...TARGET_LABELS,
+      ],
+    },
+  ];
+}
+
+/** Pure: the Prometheus configuration file of the run's Prometheus. */
+export function prometheusConfig(namespace: string): string {
+  return stringify({
+    global: { scrape_interval: '1s', scrape_timeout: '1s', evaluation_interval: '1s' },
+    scrape_configs: workloadScrapeConfigs(namespace),
+  }, { aliasDuplicateObjects: false });
+}
+
+/**
+ * The run's Prometheus: remote-write receiver (k6 runner pods write here), native histograms, TSDB
+ * on an emptyDir, like harness/tools/prometheus.ts; and it scrapes the workloads' /metrics every
+ * second, discovering pods through the API server with a Role that can read pods in this
+ * namespace only. Its Service name and port are what KEDA's Prometheus triggers point at.
+ */
 export function prometheusManifests(o: PrometheusManifestOptions): KubeManifest[] {
   const meta = (name: string) => ({ name, namespace: o.namespace, labels: labels(PROMETHEUS_ROLE, PROMETHEUS_NAME) });
-  const config = 'global:\n  scrape_interval: 1s\n  evaluation_interval: 1s\nscrape_configs: []\n';
+  const retentionS = Math.max(3600, Math.ceil(o.retentionS ?? 86_400));
   return [
-    { apiVersion: 'v1', kind: 'ConfigMap', metadata: meta(`${PROMETHEUS_NAME}-config`), data: { 'prometheus.yml': config } },
+    { apiVersion: 'v1', kind: 'ServiceAccount', metadata: meta(PROMETHEUS_NAME), automountServiceAccountToken: false },
+    {
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'Role',
+      metadata: meta(PROMETHEUS_NAME),
+      rules: [{ apiGroups: [''], resources: ['pods'], verbs: ['get', 'list', 'watch'] }],
+    },
+    {
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'RoleBinding',
+      metadata: meta(PROMETHEUS_NAME),
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: PROMETHEUS_NAME },
+      subjects: [{ kind: 'ServiceAccount', name: PROMETHEUS_NAME, namespace: o.namespace }],
+    },
+    { apiVersion: 'v1', kind: 'ConfigMap', metadata: meta(`${PROMETHEUS_NAME}-config`), data: { 'prometheus.yml': prometheusConfig(o.namespace) } },
     {
       apiVersion: 'v1',
       kind: 'Pod',
@@ -73,7 +164,9 @@ export function prometheusManifests(o: PrometheusManifestOptions): KubeManifest[
         activeDeadlineSeconds: Math.ceil(o.lifetimeS),
         terminationGracePeriodSeconds: 5,
         enableServiceLinks: false,
-        automountServiceAccountToken: false,
+        serviceAccountName: PROMETHEUS_NAME,
+        // Service discovery reads pods with this token (the Role above: this namespace, read only).
+        automountServiceAccountToken: true,
         containers: [
           {
             name: 'prometheus',
@@ -86,7 +179,7 @@ export function prometheusManifests(o: PrometheusManifestOptions): KubeManifest[
               `--web.listen-address=0.0.0.0:${PROMETHEUS_PORT}`,
               '--web.enable-remote-write-receiver',
               '--enable-feature=native-histograms',
-              '--storage.tsdb.retention.time=1d',
+              `--storage.tsdb.retention.time=${retentionS}s`,
             ],
             ports: [{ name: 'http', containerPort: PROMETHEUS_PORT }],
             readinessProbe: { httpGet: { path: '/-/ready', port: PROMETHEUS_PORT }, periodSeconds: 1, failureThreshold: 60 },
