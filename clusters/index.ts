@@ -4,8 +4,8 @@ import { KindProvider, type KindProviderOptions } from './kind-provider.ts';
 import { ExistingProvider, type ExistingProviderOptions } from './existing-provider.ts';
 import { detectEngine } from './engine/detect.ts';
 
-export type { ClusterProvider, RunningCluster, ImageLoader, ClusterOptions, ClusterStatus, ClusterCapabilities, ProgressSink, ProviderName } from './provider.ts';
-export { canLoadImages, cannotLoadImagesMessage } from './provider.ts';
+export type { ClusterProvider, RunningCluster, ImageLoader, ClusterOptions, ClusterStatus, ClusterCapabilities, ProgressSink, ProviderName, ClusterAddon } from './provider.ts';
+export { canLoadImages, cannotLoadImagesMessage, CLUSTER_ADDONS } from './provider.ts';
 export { KindProvider, DEFAULT_WORKERS } from './kind-provider.ts';
 export { ExistingProvider, defaultKubeconfig } from './existing-provider.ts';
 export { ensureKubectl, kubectl } from './kubectl.ts';

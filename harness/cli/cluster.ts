@@ -1,10 +1,10 @@
 // npm run cluster -- up|down|status|build-node-image [--provider kind|existing] [--name N]
 //   [--workers N] [--node-ports 30080-30099|30080,30081|none] [--no-ports] [--kubeconfig F]
-//   [--context C] [--allow-node-drain] [--force]
+//   [--context C] [--allow-node-drain] [--addon keda] [--force]
 import { pathToFileURL } from 'node:url';
 import { helpText, parseFlags, type FlagSpecs } from './args.ts';
 import { runCli, UsageError, unknownChoice, EXIT } from './usage.ts';
-import { detectProvider, providerByName, PROVIDER_NAMES, DEFAULT_NODE_PORTS, stderrProgress, type ProviderName } from '../../clusters/index.ts';
+import { detectProvider, providerByName, PROVIDER_NAMES, DEFAULT_NODE_PORTS, CLUSTER_ADDONS, stderrProgress, type ClusterAddon, type ProviderName } from '../../clusters/index.ts';
 import { detectEngine, describeEngine } from '../../clusters/engine/detect.ts';
 import { buildNodeImage, imageSize } from '../../clusters/node-image/node-image.ts';
 import { parseNodePorts } from '../../clusters/kind/kind-config.ts';
@@ -30,6 +30,7 @@ export const CLUSTER_FLAGS = {
   kubeconfig: { type: 'string', value: '<file>', help: 'kubeconfig of an existing cluster (default $KUBECONFIG, ~/.kube/config)' },
   context: { type: 'string', value: '<context>', help: 'kubeconfig context of an existing cluster' },
   'allow-node-drain': { type: 'boolean', help: 'let chaos cordon and drain nodes of an existing cluster' },
+  addon: { type: 'string', value: CLUSTER_ADDONS.join('|'), help: 'up: also install this add-on (kind; keda builds KEDA once, minutes cold)' },
   force: { type: 'boolean', help: 'build-node-image: rebuild even when cached' },
   help: { type: 'boolean', short: 'h', help: 'this text' },
 } satisfies FlagSpecs;
@@ -78,13 +79,15 @@ export async function main(argv: readonly string[]): Promise<number> {
   const started = Date.now();
   switch (cmd) {
     case 'up': {
-      const c = await provider.up({ name, workers, nodePorts, progress });
+      if (values.addon !== undefined && !(CLUSTER_ADDONS as readonly string[]).includes(values.addon)) throw unknownChoice('--addon', values.addon, CLUSTER_ADDONS);
+      const addons = values.addon === undefined ? [] : [values.addon as ClusterAddon];
+      const c = await provider.up({ name, workers, nodePorts, progress, addons });
       const cap = c.capabilities;
       process.stdout.write(
         [
           `cluster ${c.name} (${c.provider}) ready in ${seconds(Date.now() - started)}`,
           `  kubeconfig: ${c.kubeconfigPath} (context ${c.context})`,
-          `  nodes ${cap.nodes}, workers ${cap.workers}, metrics API ${cap.metricsApi ? 'yes' : 'no'}, image load ${cap.imageLoad ? 'yes' : 'no'}, node drain ${cap.nodeDrain ? 'yes' : 'no'}`,
+          `  nodes ${cap.nodes}, workers ${cap.workers}, metrics API ${cap.metricsApi ? 'yes' : 'no'}, external metrics API ${cap.externalMetricsApi ? 'yes' : 'no'}, image load ${cap.imageLoad ? 'yes' : 'no'}, node drain ${cap.nodeDrain ? 'yes' : 'no'}`,
           `  NodePorts on 127.0.0.1: ${cap.nodePortsOnLoopback.length ? `${cap.nodePortsOnLoopback[0]}-${cap.nodePortsOnLoopback[cap.nodePortsOnLoopback.length - 1]}` : 'none'}`,
           `  try: KUBECONFIG=${c.kubeconfigPath} kubectl get nodes`,
           '',
