@@ -15,6 +15,7 @@ import { kubeFromFile } from '../kube/client.ts';
 import type { KubeObject } from '../kube/objects.ts';
 import { runLoad } from '../load/index.ts';
 import * as inClusterLoad from '../load/in-cluster/index.ts';
+import { prometheusServiceUrl } from '../load/in-cluster/manifests.ts';
 import { buildPrometheusImage } from '../load/in-cluster/images.ts';
 import { startObservers } from '../observe/index.ts';
 import { startWorkloadPrometheus, type WorkloadPrometheus } from '../observe/workload-prometheus.ts';
@@ -177,7 +178,8 @@ async function execute(plan: Plan, opts: RunOptions, ctx: RunContext): Promise<v
   const namespace = `kch-${ctx.runId.toLowerCase().replace(/[^a-z0-9-]/g, '-')}`.slice(0, 63).replace(/-+$/, '');
   const rendered = await steps.step('render manifests', () =>
     // One render per deploy folder: workloads sharing a folder (proxy + upstream) set their own objects.
-    renderWorkloads(plan.workloads, { namespace, imageRef: tools.standin.ref }),
+    // With KEDA (plan.addons), the seeds' custom-metric HPAs become ScaledObjects on the run's Prometheus.
+    renderWorkloads(plan.workloads, { namespace, imageRef: tools.standin.ref, ...(plan.addons?.includes('keda') ? { keda: { prometheusUrl: prometheusServiceUrl(namespace), scale: plan.scale } } : {}) }),
   );
   // Images of the user's own (--set <w>.image, or named by their manifests): found in the local
   // engine's store and saved for loading, before a cluster exists to wait on a missing one.
@@ -195,7 +197,7 @@ async function execute(plan: Plan, opts: RunOptions, ctx: RunContext): Promise<v
   const provider = providerByName(plan.provider);
   ctx.made.cluster = opts.clusterName;
   const cluster = await steps.step(`cluster up (${plan.provider}, ${opts.clusterName})`, () =>
-    provider.up({ name: opts.clusterName, progress: say, signal, keep: plan.keepCluster }),
+    provider.up({ name: opts.clusterName, progress: say, signal, keep: plan.keepCluster, addons: plan.addons ?? [] }),
   );
   ctx.made.clusterReady = true;
   // A cluster the run made and deletes takes the namespace with it: no namespace delete first.
