@@ -130,6 +130,13 @@ export interface ScoringTargets {
     maxFlaps?: number;
     /** The HPA's behavior.scaleDown.stabilizationWindowSeconds (from the seed); default 300 as in Kubernetes. */
     scaleDownStabilizationS?: number;
+    /**
+     * Filled by the plan, never written in a scenario: the deployed HPA's replica bounds. What a
+     * step "needs" stays within them, so a small overlay (2–6) is not scored against 50 replicas.
+     */
+    replicaRange?: { min: number; max: number };
+    /** Filled by the plan: where perPodRate came from (the HPA's own request-rate target, or the scenario's figure). */
+    perPodRateBasis?: string;
   };
   drain?: {
     /** Failed requests attributable to one pod's termination window, above baseline. */

@@ -13,6 +13,7 @@ import { DNS_NAME, ScenarioError } from '../../scenarios/validate.ts';
 import { formatPlan, table } from '../plan/format.ts';
 import { resolvePlan, type ResolveOptions } from '../plan/resolve.ts';
 import type { Plan, ProviderName } from '../plan/types.ts';
+import { scenarioHpaScaling } from '../../deploy/hpa-scaling.ts';
 import type { RunOptions } from '../run/run.ts';
 import { STOP_SIGNALS } from '../run/interrupts.ts';
 import { choiceFlag, durationFlag, flagsTakenByNpm, helpText, npmTookStringFlags, numberFlag, parseFlags, type FlagSpecs } from './args.ts';
@@ -156,10 +157,14 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv = pro
     loadFrom,
     perPodRate,
   };
+  // The scored HPA as its manifests deploy it: overshoot's per-pod capacity and bounds come from it.
+  const hpaScaling = new Map<string, Awaited<ReturnType<typeof scenarioHpaScaling>>>();
+  for (const name of chosen) hpaScaling.set(name, await scenarioHpaScaling(own.get(name)?.scenario ?? catalogue.get(name)!, provider.name));
   // Resolve every plan first: a bad --set or --duration fails before the first run starts.
   const plans: Plan[] = chosen.map((name) => {
     const mine = own.get(name);
-    return mine ? resolvePlan(mine.scenario, { ...base, file: mine.file }) : resolvePlan(catalogue.get(name)!, { ...base, file: scenarioFile(name) });
+    const opts = { ...base, hpaScaling: hpaScaling.get(name) ?? null };
+    return mine ? resolvePlan(mine.scenario, { ...opts, file: mine.file }) : resolvePlan(catalogue.get(name)!, { ...opts, file: scenarioFile(name) });
   });
 
   if (v.plan) {

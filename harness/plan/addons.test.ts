@@ -19,3 +19,21 @@ describe('plan.addons', () => {
     expect(() => validateScenario({ ...withKeda, needs: { metricsApi: true, keda: 'yes' } } as unknown, 'x')).toThrow(/needs\.keda/);
   });
 });
+
+describe('HPA per-pod capacity from the target the HPA uses (issue 16 item 5)', () => {
+  const kind = { provider: { name: 'kind' as const, reason: 'test' }, cores: 2, scale: 0.015 };
+  it('a ScaledObject’s request-rate target × scale, with its bounds', () => {
+    const h = resolvePlan(withKeda, { ...kind, hpaScaling: { source: 'ScaledObject/aenebris', minReplicas: 2, maxReplicas: 6, requestRatePerPod: 2000 } }).scoring.hpa!;
+    expect(h.perPodRate).toBe(30);
+    expect(h.replicaRange).toEqual({ min: 2, max: 6 });
+    expect(h.perPodRateBasis).toBe('ScaledObject/aenebris targets 2000 req/s per pod × scale 0.015');
+  });
+  it('a CPU-only HPA: the scenario’s figure, named an estimate', () => {
+    const h = resolvePlan(proxySpikeHpa, { ...kind, hpaScaling: { source: 'HorizontalPodAutoscaler/aenebris', minReplicas: 2, maxReplicas: 6, requestRatePerPod: null } }).scoring.hpa!;
+    expect(h.perPodRate).toBe(30);
+    expect(h.perPodRateBasis).toMatch(/scales on CPU\/memory only: an estimate/);
+  });
+  it('a plan key a scenario may not set', () => {
+    expect(() => validateScenario({ ...proxySpikeHpa, scoring: { ...proxySpikeHpa.scoring, hpa: { ...proxySpikeHpa.scoring.hpa, replicaRange: { min: 1, max: 2 } } } } as unknown, 'x')).toThrow(/replicaRange/);
+  });
+});

@@ -164,7 +164,8 @@ export function formatPlan(plan: Plan): string {
   const h = plan.scoring.hpa;
   if (h) {
     sc.push(['HPA workload', h.workload]);
-    sc.push(['HPA per-pod rate (scaled)', `${num(h.perPodRate)} req/s`]);
+    sc.push(['HPA per-pod rate (scaled)', `${num(h.perPodRate)} req/s${h.perPodRateBasis ? ` (${h.perPodRateBasis})` : ''}`]);
+    if (h.replicaRange) sc.push(['HPA replicas', `${h.replicaRange.min}–${h.replicaRange.max} (what a step needs stays within them)`]);
     sc.push(['HPA reaction', `≤ ${h.maxReactionS} s`]);
     sc.push(['HPA new replicas Ready', `≤ ${h.maxReadyS} s`]);
     if (h.maxOvershoot !== undefined) sc.push(['HPA overshoot', `≤ ${h.maxOvershoot} replicas`]);

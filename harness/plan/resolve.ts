@@ -100,6 +100,11 @@ export interface ResolveOptions {
   loadFrom?: LoadFrom;
   /** --per-pod-rate: req/s one runner pod carries (cluster only). */
   perPodRate?: number;
+  /**
+   * The scored HPA as its manifests will deploy it (deploy/hpa-scaling.ts, rendered by the CLI):
+   * its bounds, and the per-pod request rate it targets at full scale (null: CPU/memory only).
+   */
+  hpaScaling?: { source: string; minReplicas: number; maxReplicas: number; requestRatePerPod: number | null } | null;
 }
 
 /** FNV-1a (32 bit) of the scenario name: the same scenario always gets the same seed. */
@@ -329,7 +334,19 @@ export function resolvePlan(input: Scenario, opts: ResolveOptions): Plan {
   chaos.forEach((c, i) => phases.push({ name: `chaos:${c.id}`, startS: c.atS, endS: chaos[i + 1]?.atS ?? durationS }));
 
   const scoring = structuredClone(s.scoring);
-  if (scoring.hpa) scoring.hpa.perPodRate = roundTo(scoring.hpa.perPodRate * scale, 3);
+  if (scoring.hpa) {
+    // Overshoot's per-pod capacity is the target the HPA actually scales on (a ScaledObject's
+    // request-rate threshold is the seed's × scale, rounded like this); a CPU-only HPA has none,
+    // and the scenario's figure is then only an estimate, said so.
+    const hs = opts.hpaScaling;
+    const fromHpa = hs?.requestRatePerPod ?? null;
+    scoring.hpa.perPodRate = roundTo((fromHpa ?? scoring.hpa.perPodRate) * scale, 3);
+    scoring.hpa.perPodRateBasis =
+      fromHpa !== null && hs
+        ? `${hs.source} targets ${fromHpa} req/s per pod × scale ${scale}`
+        : `scenario's ${s.scoring.hpa!.perPodRate} req/s per pod × scale ${scale}${hs ? ` (${hs.source} scales on CPU/memory only: an estimate)` : ''}`;
+    if (hs) scoring.hpa.replicaRange = { min: hs.minReplicas, max: hs.maxReplicas };
+  }
 
   const plan: Plan = {
     schema: PLAN_SCHEMA,

@@ -82,6 +82,16 @@ describe('hpaReaction on a load step', () => {
     expect(o.message).toContain('needs 5: overshoot 1, limit 0');
   });
 
+  it("keeps what a step needs within the deployed HPA's bounds (replicaRange from the plan)", () => {
+    const t2 = readFixture('hpa-spike');
+    t2.plan.scoring.hpa!.replicaRange = { min: 2, max: 4 };
+    const s2 = hpaReaction(t2).score!.steps[0]!;
+    expect(s2.neededReplicas).toBe(4); // 5 at the per-pod rate, capped at the overlay's 4
+    expect(s2.overshoot).toBe(2);
+    t2.plan.scoring.hpa!.replicaRange = { min: 8, max: 10 };
+    expect(hpaReaction(t2).score!.steps[0]!.neededReplicas).toBe(8);
+  });
+
   it('counts flapping and flags a scale-down inside the stabilisation window', () => {
     const t2 = readFixture('hpa-spike');
     t2.kube = t2.kube.filter((r) => !(r.kind === 'hpa' && r.at > t2.loadStartedAt! + 95_000));

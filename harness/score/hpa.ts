@@ -281,7 +281,10 @@ function loadSteps({ t, h, hpa, zero, records, rollouts, changes }: HpaInputs): 
       const peak = inWindow.length ? Math.max(...inWindow.map((r) => r.desiredReplicas)) : null;
       const peakAt = peak !== null ? inWindow.find((r) => r.desiredReplicas === peak)!.at : null;
       const peakReady = peak !== null && peakAt !== null ? rollouts.find((r) => r.at >= peakAt && r.ready >= peak) : undefined;
-      const needed = Math.ceil(st.toTarget / h.perPodRate);
+      // within the deployed HPA's bounds when the plan knows them: at small scale the seed's
+      // per-pod rate would otherwise "need" far more replicas than the overlay allows
+      const raw = Math.ceil(st.toTarget / h.perPodRate);
+      const needed = h.replicaRange ? Math.min(h.replicaRange.max, Math.max(h.replicaRange.min, raw)) : raw;
       // Only seconds with requests are evidence; "hold again" is searched from the first broken
       // second (a step that never broke holds from its start).
       const fromStart = seconds

@@ -1,0 +1,28 @@
+// What the scored HPA targets, read from the real rendered overlays (kubectl kustomize).
+import { describe, expect, it } from 'vitest';
+import proxySpikeHpa from '../scenarios/proxy-spike-hpa.ts';
+import { hpaScalingFor, hpaScalingOf, scenarioHpaScaling } from './hpa-scaling.ts';
+
+const aenebris = { deploy: 'aenebris', objectName: 'aenebris' };
+
+describe('hpaScalingFor', () => {
+  it('kind without KEDA: the overlay’s CPU/memory HPA, 2–6, no request-rate target', async () => {
+    expect(await hpaScalingFor({ ...aenebris, overlay: 'kind' }, false)).toEqual({ source: 'HorizontalPodAutoscaler/aenebris', minReplicas: 2, maxReplicas: 6, requestRatePerPod: null });
+  }, 30_000);
+  it('kind with KEDA: the ScaledObject, 2–6, the seed’s 2,000 req/s per pod', async () => {
+    expect(await hpaScalingFor({ ...aenebris, overlay: 'kind' }, true)).toEqual({ source: 'ScaledObject/aenebris', minReplicas: 2, maxReplicas: 6, requestRatePerPod: 2000 });
+  }, 30_000);
+  it('existing: the seed’s own HPA, 5–50, its Pods metric', async () => {
+    expect(await hpaScalingFor({ ...aenebris, overlay: 'existing' }, false)).toEqual({ source: 'HorizontalPodAutoscaler/aenebris', minReplicas: 5, maxReplicas: 50, requestRatePerPod: 2000 });
+  }, 30_000);
+  it('a scenario: its scored workload, KEDA only on kind with needs.keda', async () => {
+    expect((await scenarioHpaScaling({ ...proxySpikeHpa, needs: { metricsApi: true, keda: true } }, 'kind'))?.source).toBe('ScaledObject/aenebris');
+    expect((await scenarioHpaScaling(proxySpikeHpa, 'kind'))?.source).toBe('HorizontalPodAutoscaler/aenebris');
+  }, 30_000);
+});
+
+describe('hpaScalingOf', () => {
+  it('null when nothing scales the Deployment', () => {
+    expect(hpaScalingOf([{ apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'x' } }], 'x')).toBeNull();
+  });
+});
