@@ -95,6 +95,8 @@ describe("the run's Prometheus scrapes the workloads' pods", () => {
     expect(binding.subjects).toEqual([{ kind: 'ServiceAccount', name: 'kch-prometheus', namespace: 'kch-t' }]);
     const pod = byKind('Pod') as unknown as { spec: { serviceAccountName: string; automountServiceAccountToken: boolean } };
     expect(pod.spec).toMatchObject({ serviceAccountName: 'kch-prometheus', automountServiceAccountToken: true });
+    // Where chaos never reaches (node-fail and node-drain spare the control plane), when it may run there.
+    expect(JSON.stringify(pod.spec)).toContain('"preferredDuringSchedulingIgnoredDuringExecution":[{"weight":100,"preference":{"matchExpressions":[{"key":"node-role.kubernetes.io/control-plane","operator":"Exists"}]}}]');
     const config = parse((byKind('ConfigMap') as unknown as { data: Record<string, string> }).data['prometheus.yml']!) as { scrape_configs: unknown[] };
     expect(config.scrape_configs).toEqual(workloadScrapeConfigs('kch-t'));
     for (const job of workloadScrapeConfigs('kch-t')) {

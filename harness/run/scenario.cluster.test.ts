@@ -6,7 +6,8 @@ import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { EventRecord, HpaRecord, Timeline, WorkloadLogRecord } from '../timeline/types.ts';
+import type { EventRecord, HpaRecord, Timeline, WorkloadCountersRecord, WorkloadLogRecord } from '../timeline/types.ts';
+import { drainScore } from '../score/drain.ts';
 import type { Scorecard } from '../score/scorecard.ts';
 import { exec } from '../base/exec.ts';
 import { ownScenarioFolder, OWN_IMAGE } from './own-scenario.fixture.ts';
@@ -56,6 +57,48 @@ function readJson<T>(path: string): T {
   return JSON.parse(readFileSync(path, 'utf8')) as T;
 }
 
+/**
+ * The workloads' own /metrics on the timeline (the run's Prometheus, every second), and for each
+ * pod the rollout replaced a scrape witness that agrees with the clients: its exit bracketed by
+ * its last answered scrape and the first gap, and every request in flight at that last scrape
+ * either served by the exit (the stand-in's exit line) or among the clients' failures then.
+ */
+function expectWorkloadCounters(t: Timeline, replaced: string[]) {
+  const scrape = t.witnesses.workloadScrape;
+  expect(scrape, 'witnesses.workloadScrape').toBeDefined();
+  expect(scrape!.error).toBeUndefined();
+  expect(scrape!.intervalMs).toBe(1000);
+  const counters = t.kube.filter((r): r is WorkloadCountersRecord => r.kind === 'workloadCounters');
+  for (const w of ['aenebris', 'aenebris-upstream']) expect(counters.some((r) => r.workload === w && r.up !== false), `scrapes of ${w}`).toBe(true);
+  // Per pod per second: the stand-in's witness counters and the seed's own names.
+  const proxyPods = [...new Set(counters.filter((r) => r.workload === 'aenebris').map((r) => r.pod))];
+  for (const pod of proxyPods) {
+    const ok = counters.filter((r) => r.pod === pod && r.up !== false);
+    expect(Object.keys(ok.at(-1)!.counters)).toEqual(expect.arrayContaining(['standin_requests_served_total', 'standin_requests_in_flight', 'standin_ws_open', 'standin_ws_closed_total{code="1001"}', 'active_connections']));
+    const gaps = ok.slice(1).map((r, i) => r.at - ok[i]!.at);
+    expect(Math.max(...gaps), `${pod}: seconds between answered scrapes`).toBeLessThanOrEqual(3000);
+  }
+  // Every HTTP request the clients saw succeed was served by a proxy pod and counted by it.
+  const servedByPods = proxyPods.reduce((a, pod) => a + (counters.filter((r) => r.pod === pod && r.up !== false).at(-1)!.counters['standin_requests_served_total'] ?? 0), 0);
+  const ok = t.load!.totals.requests - t.load!.totals.failedRequests;
+  expect(servedByPods, `served by the proxy pods vs ${ok} requests the clients saw succeed`).toBeGreaterThanOrEqual(Math.floor(0.98 * ok));
+  const drain = drainScore(t).score;
+  const checks = drainScore(t).checks;
+  for (const pod of replaced) {
+    const p = drain.pods.find((x) => x.pod === pod)!;
+    const w = p.scrapeWitness!;
+    expect(w, `${pod}: scrape witness`).toBeTruthy();
+    const c = checks.find((x) => x.id === `witness.drain-scrape/${pod}`)!;
+    expect(c.status, c.message).toBe('pass');
+    expect(w.lastAt!).toBeLessThanOrEqual(p.exit!.at + 1000);
+    expect(w.gapAt! - w.lastAt!, `${pod}: gap after the last answered scrape`).toBeLessThanOrEqual(2000);
+    const exitLine = t.kube.find((r): r is WorkloadLogRecord => r.kind === 'workloadLog' && r.pod === pod && r.line['event'] === 'exit')!;
+    const servedAtExit = Number(exitLine.line['served']);
+    expect(servedAtExit).toBeGreaterThanOrEqual(w.served!);
+    expect(w.inFlight!, `${pod}: in flight at its last scrape vs served after it (${servedAtExit - w.served!}) and client failures (${p.failedRequests})`).toBeLessThanOrEqual(servedAtExit - w.served! + Math.ceil(p.failedRequests) + (p.lateTimeouts ?? 0));
+  }
+}
+
 function sumSummaries(t: Timeline) {
   return t.witnesses.k6Summaries.reduce((a, s) => ({ requests: a.requests + s.requests, failed: a.failed + s.failedRequests }), { requests: 0, failed: 0 });
 }
@@ -81,6 +124,7 @@ describe('scenarios end to end on kind', () => {
     const exits = t.kube.filter((r) => r.kind === 'workloadLog' && r.line.event === 'exit');
     expect(exits.length).toBeGreaterThan(0);
     for (const f of ['report.html', 'report.json', 'junit.xml', 'summary.md']) expect(existsSync(join(run.runDir, f)), f).toBe(true);
+    expectWorkloadCounters(t, rollout!.pods);
     expect(run.code, run.output.slice(-3000)).toBe(0);
   });
 

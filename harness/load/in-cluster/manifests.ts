@@ -18,6 +18,7 @@ export const PROMETHEUS_NAME = 'kch-prometheus';
 export const PROMETHEUS_PORT = 9090;
 export const RUNNER_API_PORT = 6565;
 export const RUNNER_CONTAINER = 'k6';
+const CONTROL_PLANE_LABEL = 'node-role.kubernetes.io/control-plane';
 
 export function runnerPodName(shard: number): string {
   return `kch-k6-runner-${shard}`;
@@ -167,6 +168,15 @@ export function prometheusManifests(o: PrometheusManifestOptions): KubeManifest[
         serviceAccountName: PROMETHEUS_NAME,
         // Service discovery reads pods with this token (the Role above: this namespace, read only).
         automountServiceAccountToken: true,
+        // On the control plane where it may run: node-fail and node-drain never touch that node, so
+        // the witness of the workloads is not lost with the node it observes. Preferred, not
+        // required: a cluster whose control plane takes no pods puts it on a worker.
+        tolerations: [{ key: CONTROL_PLANE_LABEL, operator: 'Exists', effect: 'NoSchedule' }],
+        affinity: {
+          nodeAffinity: {
+            preferredDuringSchedulingIgnoredDuringExecution: [{ weight: 100, preference: { matchExpressions: [{ key: CONTROL_PLANE_LABEL, operator: 'Exists' }] } }],
+          },
+        },
         containers: [
           {
             name: 'prometheus',
