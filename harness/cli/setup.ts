@@ -1,5 +1,6 @@
 // npm run setup: build or find every tool and image a run needs, once, with progress, cached in
-// the fixed tool cache (k6, kind, kubectl, the kind node image, the stand-in workload image).
+// the fixed tool cache (k6, kind, kubectl, the kind node image, the stand-in workload image, the
+// in-cluster Prometheus image that every kind run scrapes the workloads with).
 // `npm run scenario` does the same lazily; CI calls this first so the first build is its own step.
 import { pathToFileURL } from 'node:url';
 import { helpText, parseFlags, type FlagSpecs } from './args.ts';
@@ -10,6 +11,7 @@ import { ensureKind } from '../../clusters/kind/kind-binary.ts';
 import { detectEngine, describeEngine } from '../../clusters/engine/detect.ts';
 import { buildNodeImage, imageSize } from '../../clusters/node-image/node-image.ts';
 import { buildStandinImage } from '../../deploy/index.ts';
+import { buildPrometheusImage } from '../load/in-cluster/images.ts';
 
 export const SETUP_FLAGS = {
   help: { type: 'boolean', short: 'h', help: 'this text' },
@@ -17,7 +19,8 @@ export const SETUP_FLAGS = {
 
 const USAGE = `usage: npm run setup
 
-Builds or finds k6, kind, kubectl, the kind node image and the stand-in image, cached.`;
+Builds or finds k6, kind, kubectl, the kind node image, the stand-in image and the in-cluster
+Prometheus image, cached.`;
 
 export async function main(argv: readonly string[]): Promise<number> {
   const { values, positionals } = parseFlags(argv, SETUP_FLAGS);
@@ -44,11 +47,14 @@ export async function main(argv: readonly string[]): Promise<number> {
   const node = await timed('kind node image', () => buildNodeImage(engine.engine!, say));
   const nodeSize = await imageSize(engine.engine, node.ref);
   const standin = await timed('stand-in image', () => buildStandinImage(say));
+  // Built from the Go module proxy once (minutes cold): here rather than in the first run.
+  const prometheus = await timed('Prometheus image (in-cluster)', () => buildPrometheusImage(say));
   process.stdout.write(
     [
       `k6 ${k6?.version ?? '?'} at ${k6?.path ?? '?'}`,
       `node image ${node.ref} (${(nodeSize / 1e9).toFixed(2)} GB)${node.report ? `, built in ${(node.report.ms / 1000).toFixed(0)} s` : ', cached'}`,
       `stand-in ${standin.ref} (${(standin.sizeBytes / 1e6).toFixed(1)} MB)`,
+      `prometheus ${prometheus.ref} (${(prometheus.sizeBytes / 1e6).toFixed(1)} MB)`,
       '',
     ].join('\n'),
   );
