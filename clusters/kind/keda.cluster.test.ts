@@ -45,7 +45,7 @@ describe('KEDA add-on on kind', () => {
     expect(cluster.capabilities.externalMetricsApi).toBe(true);
     const deploys = JSON.parse((await kc(['-n', 'keda', 'get', 'deploy', '-o', 'json'])).stdout) as { items: { metadata: { name: string }; status: { readyReplicas?: number } }[] };
     expect(deploys.items.map((d) => [d.metadata.name, d.status.readyReplicas]).sort()).toEqual([
-      ['keda-admission-webhooks', 1],
+      ['keda-admission', 1],
       ['keda-metrics-apiserver', 1],
       ['keda-operator', 1],
     ]);

@@ -21,6 +21,8 @@ describe('wrapperGoMod', () => {
       [
         'module kedabuild',
         '',
+        'go 1.26.0',
+        '',
         'require github.com/kedacore/keda/v2 v2.21.0',
         '',
         'replace github.com/nexus-rpc/nexus-proto-annotations v0.1.0 => github.com/nexus-rpc/nexus-proto-annotations v0.1.1-0.20260629224316-835bd8d49cb4',
@@ -30,10 +32,13 @@ describe('wrapperGoMod', () => {
     );
   });
   it('repeats block forms line by line', () => {
-    const mod = 'module m\n\nreplace (\n\ta v1 => b v2\n\tc => d v3 // why\n)\nexclude (\n\te v1\n)\n';
+    const mod = 'module m\ngo 1.22\n\nreplace (\n\ta v1 => b v2\n\tc => d v3 // why\n)\nexclude (\n\te v1\n)\n';
     expect(wrapperGoMod(mod, 'm', 'v1').split('\n').filter((l) => /^(replace|exclude)/.test(l))).toEqual(['replace a v1 => b v2', 'replace c => d v3', 'exclude e v1']);
   });
   it('refuses a replace with a local path', () => {
-    expect(() => wrapperGoMod('module m\nreplace a => ../a\n', 'm', 'v1')).toThrow(/local path/);
+    expect(() => wrapperGoMod('module m\ngo 1.22\nreplace a => ../a\n', 'm', 'v1')).toThrow(/local path/);
+  });
+  it('refuses a go.mod without a go directive (the wrapper would load the unpruned graph)', () => {
+    expect(() => wrapperGoMod('module m\n', 'm', 'v1')).toThrow(/no go directive/);
   });
 });

@@ -17,10 +17,13 @@ const GO_BUILD_TIMEOUT_MS = 60 * 60_000;
 /**
  * The wrapper module's go.mod: require KEDA and repeat its replace and exclude directives (single
  * lines and blocks), which a dependent module must restate because Go applies only the main
- * module's. A replace to a local path cannot be repeated outside KEDA's tree: named, not guessed.
+ * module's. KEDA's `go` line too: without one Go assumes 1.16, loads the whole unpruned module
+ * graph and `go get` crawled for minutes here. A replace to a local path cannot be repeated
+ * outside KEDA's tree: named, not guessed.
  */
 export function wrapperGoMod(kedaGoMod: string, module: string, version: string): string {
   const kept: string[] = [];
+  let goLine: string | null = null;
   let block: 'replace' | 'exclude' | null = null;
   for (const raw of kedaGoMod.split('\n')) {
     const line = raw.replace(/\/\/.*$/, '').trim();
@@ -30,6 +33,7 @@ export function wrapperGoMod(kedaGoMod: string, module: string, version: string)
       else kept.push(`${block} ${line}`);
       continue;
     }
+    if (/^go\s+\d/.test(line)) goLine = line.replace(/\s+/g, ' ');
     const open = /^(replace|exclude)\s*\($/.exec(line);
     if (open) block = open[1] as 'replace' | 'exclude';
     else if (/^(replace|exclude)\s/.test(line)) kept.push(line.replace(/\s+/g, ' '));
@@ -38,7 +42,8 @@ export function wrapperGoMod(kedaGoMod: string, module: string, version: string)
     const target = /=>\s*(\S+)/.exec(d)?.[1];
     if (target && (target.startsWith('.') || target.startsWith('/'))) throw new Error(`${module}@${version}: '${d}' replaces with a local path; a wrapper module cannot repeat it`);
   }
-  return ['module kedabuild', '', `require ${module} ${version}`, '', ...kept, ''].join('\n');
+  if (!goLine) throw new Error(`${module}@${version}: its go.mod has no go directive`);
+  return ['module kedabuild', '', goLine, '', `require ${module} ${version}`, '', ...kept, ''].join('\n');
 }
 
 function cache(...parts: string[]): string {

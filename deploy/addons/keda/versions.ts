@@ -27,7 +27,8 @@ export const KEDA_COMPONENTS: readonly KedaComponent[] = [
 
 /** KEDA's namespace (its config/general/namespace.yaml). */
 export const KEDA_NAMESPACE = 'keda';
-export const KEDA_DEPLOYMENTS = ['keda-operator', 'keda-metrics-apiserver', 'keda-admission-webhooks'] as const;
+/** KEDA's Deployments as its config/ names them (the webhooks' is keda-admission). */
+export const KEDA_DEPLOYMENTS = ['keda-operator', 'keda-metrics-apiserver', 'keda-admission'] as const;
 /** The APIService KEDA's metrics server answers for: what HPAs made from ScaledObjects read. */
 export const KEDA_APISERVICE = 'v1beta1.external.metrics.k8s.io';
 
