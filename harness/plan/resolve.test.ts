@@ -192,7 +192,11 @@ describe('resolvePlan', () => {
       overlay: 'existing',
     });
     expect(resolvePlan(scenario(), KIND).workloads[0]!.overlay).toBe('kind');
-    expect(resolvePlan(scenario(), { ...KIND, sets: ['proxy.overlay=existing'] }).workloads[0]!.overlay).toBe('existing');
+    expect(resolvePlan(scenario(), { ...KIND, sets: ['proxy.overlay=existing', 'upstream.overlay=existing'] }).workloads[0]!.overlay).toBe('existing');
+    // One folder renders with one overlay: a mix would apply its objects twice.
+    expect(() => resolvePlan(scenario(), { ...KIND, sets: ['proxy.overlay=existing'] })).toThrow(
+      "workloads proxy (overlay existing), upstream (overlay kind) share deploy folder 'aenebris', which renders with one overlay; set it for each: --set proxy.overlay=existing --set upstream.overlay=existing",
+    );
     expect(plan.workloads[1]!.drain).toBe('none');
     expect(plan).toMatchObject({ provider: 'existing', providerReason: '--provider existing', outDir: '/tmp/x', keepCluster: true, schema: 'plan/v1' });
   });

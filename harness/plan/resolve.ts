@@ -310,6 +310,7 @@ export function resolvePlan(input: Scenario, opts: ResolveOptions): Plan {
     // deploy/<folder>/overlays/ has one overlay per provider: small sizes for kind, the seed's for existing.
     overlay: w.overlay ?? opts.provider.name,
   }));
+  assertOneOverlayPerFolder(workloads);
 
   const chaos: PlannedChaos[] = s.chaos
     .map((step) => ({ id: chaosId(s, step.action, step.target, step.atS), atS: step.atS, step: structuredClone(step) }))
@@ -392,4 +393,22 @@ export function resolvePlan(input: Scenario, opts: ResolveOptions): Plan {
     ...(s.needs?.keda === true && opts.provider.name === 'kind' ? { addons: ['keda' as const] } : {}),
   };
   return plan;
+}
+
+/**
+ * Workloads from one deploy folder render it once, with one overlay: two overlays of the same
+ * folder would apply its objects twice, the second set over the first.
+ */
+export function assertOneOverlayPerFolder(workloads: readonly Pick<PlannedWorkload, 'name' | 'deploy' | 'overlay'>[]): void {
+  const byFolder = new Map<string, Pick<PlannedWorkload, 'name' | 'overlay'>[]>();
+  for (const w of workloads) byFolder.set(w.deploy, [...(byFolder.get(w.deploy) ?? []), w]);
+  for (const [folder, ws] of byFolder) {
+    const overlays = new Set(ws.map((w) => w.overlay));
+    if (overlays.size < 2) continue;
+    const target = ws[0]!.overlay;
+    throw new UsageError(
+      `workloads ${ws.map((w) => `${w.name} (overlay ${w.overlay})`).join(', ')} share deploy folder '${folder}', which renders with one overlay; ` +
+        `set it for each: ${ws.map((w) => `--set ${w.name}.overlay=${target}`).join(' ')}`,
+    );
+  }
 }
