@@ -164,6 +164,19 @@ describe('witness.drain-scrape on a recorded real run', () => {
     expect(scoreTimeline(t).verdict).toBe('pass');
   });
 
+  it("witnesses a user's image with no exit line: the exit-line check says what is unwitnessed, the scrape check passes", () => {
+    const t = real();
+    t.plan.workloads.find((w) => w.object.name === 'aenebris')!.image = 'localhost/my-proxy:1';
+    t.kube = t.kube.filter((r) => !(r.kind === 'workloadLog' && replaced.includes(r.pod)));
+    const { checks } = drainScore(t);
+    for (const pod of replaced) {
+      const exitLine = checks.find((x) => x.id === `witness.drain/${pod}`)!;
+      expect(exitLine.status).toBe('skip');
+      expect(exitLine.message).toContain(`its /metrics scrapes are judged in witness.drain-scrape/${pod}`);
+      expect(checks.find((x) => x.id === `witness.drain-scrape/${pod}`)!.status).toBe('pass');
+    }
+  });
+
   it('fails when the observed exit is moved 3 s before scrapes the pod answered', () => {
     const t = real();
     const exit = t.kube.find((r) => r.kind === 'pod' && r.pod === replaced[0] && r.transition === 'containerTerminated')!;
