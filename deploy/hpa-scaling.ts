@@ -54,13 +54,13 @@ export async function hpaScalingFor(w: { deploy: string; overlay: string; object
 }
 
 /**
- * The scenario's scored HPA as the run will deploy it, or null when it has none or its manifests
- * cannot be rendered here (then the plan keeps the scenario's figure and says so).
+ * The scenario's scored HPA as the run will deploy it, with KEDA or without (the plan picks after
+ * --set, which may turn needs.keda on), or null when it has none or its manifests cannot be
+ * rendered here (then the plan keeps the scenario's figure and says so).
  */
-export async function scenarioHpaScaling(s: Scenario, provider: ProviderName): Promise<HpaScaling | null> {
+export async function scenarioHpaScaling(s: Scenario, provider: ProviderName, keda: boolean): Promise<HpaScaling | null> {
   const h = s.scoring.hpa;
   const w = h ? s.workloads.find((x) => x.name === h.workload) : undefined;
   if (!w) return null;
-  const keda = s.needs?.keda === true && provider === 'kind';
   return hpaScalingFor({ deploy: w.deploy, overlay: w.overlay ?? provider, objectName: w.object.name }, keda).catch(() => null);
 }

@@ -158,12 +158,19 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv = pro
     perPodRate,
   };
   // The scored HPA as its manifests deploy it: overshoot's per-pod capacity and bounds come from it.
-  const hpaScaling = new Map<string, Awaited<ReturnType<typeof scenarioHpaScaling>>>();
-  for (const name of chosen) hpaScaling.set(name, await scenarioHpaScaling(own.get(name)?.scenario ?? catalogue.get(name)!, provider.name));
+  // Rendered both ways on kind: a --set of needs.keda is only known once the plan resolves.
+  const hpaScaling = new Map<string, Pick<ResolveOptions, 'hpaScaling' | 'hpaScalingKeda'>>();
+  for (const name of chosen) {
+    const sc = own.get(name)?.scenario ?? catalogue.get(name)!;
+    hpaScaling.set(name, {
+      hpaScaling: await scenarioHpaScaling(sc, provider.name, false),
+      hpaScalingKeda: provider.name === 'kind' ? await scenarioHpaScaling(sc, provider.name, true) : null,
+    });
+  }
   // Resolve every plan first: a bad --set or --duration fails before the first run starts.
   const plans: Plan[] = chosen.map((name) => {
     const mine = own.get(name);
-    const opts = { ...base, hpaScaling: hpaScaling.get(name) ?? null };
+    const opts = { ...base, ...hpaScaling.get(name) };
     return mine ? resolvePlan(mine.scenario, { ...opts, file: mine.file }) : resolvePlan(catalogue.get(name)!, { ...opts, file: scenarioFile(name) });
   });
 

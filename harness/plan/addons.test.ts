@@ -23,7 +23,7 @@ describe('plan.addons', () => {
 describe('HPA per-pod capacity from the target the HPA uses (issue 16 item 5)', () => {
   const kind = { provider: { name: 'kind' as const, reason: 'test' }, cores: 2, scale: 0.015 };
   it('a ScaledObject’s request-rate target × scale, with its bounds', () => {
-    const h = resolvePlan(withKeda, { ...kind, hpaScaling: { source: 'ScaledObject/aenebris', minReplicas: 2, maxReplicas: 6, requestRatePerPod: 2000 } }).scoring.hpa!;
+    const h = resolvePlan(withKeda, { ...kind, hpaScalingKeda: { source: 'ScaledObject/aenebris', minReplicas: 2, maxReplicas: 6, requestRatePerPod: 2000 } }).scoring.hpa!;
     expect(h.perPodRate).toBe(30);
     expect(h.replicaRange).toEqual({ min: 2, max: 6 });
     expect(h.perPodRateBasis).toBe('ScaledObject/aenebris targets 2000 req/s per pod × scale 0.015');

@@ -104,7 +104,16 @@ export interface ResolveOptions {
    * The scored HPA as its manifests will deploy it (deploy/hpa-scaling.ts, rendered by the CLI):
    * its bounds, and the per-pod request rate it targets at full scale (null: CPU/memory only).
    */
-  hpaScaling?: { source: string; minReplicas: number; maxReplicas: number; requestRatePerPod: number | null } | null;
+  hpaScaling?: HpaScalingInfo | null;
+  /** The same, rendered with KEDA: used when the plan has the keda add-on (needs.keda, maybe from --set). */
+  hpaScalingKeda?: HpaScalingInfo | null;
+}
+
+export interface HpaScalingInfo {
+  source: string;
+  minReplicas: number;
+  maxReplicas: number;
+  requestRatePerPod: number | null;
 }
 
 /** FNV-1a (32 bit) of the scenario name: the same scenario always gets the same seed. */
@@ -335,11 +344,13 @@ export function resolvePlan(input: Scenario, opts: ResolveOptions): Plan {
   chaos.forEach((c, i) => phases.push({ name: `chaos:${c.id}`, startS: c.atS, endS: chaos[i + 1]?.atS ?? durationS }));
 
   const scoring = structuredClone(s.scoring);
+  // KEDA only where the harness makes the cluster; an existing one brings its own adapter
+  const keda = s.needs?.keda === true && opts.provider.name === 'kind';
   if (scoring.hpa) {
     // Overshoot's per-pod capacity is the target the HPA actually scales on (a ScaledObject's
     // request-rate threshold is the seed's × scale, rounded like this); a CPU-only HPA has none,
     // and the scenario's figure is then only an estimate, said so.
-    const hs = opts.hpaScaling;
+    const hs = keda ? opts.hpaScalingKeda : opts.hpaScaling;
     const fromHpa = hs?.requestRatePerPod ?? null;
     scoring.hpa.perPodRate = roundTo((fromHpa ?? scoring.hpa.perPodRate) * scale, 3);
     scoring.hpa.perPodRateBasis =
@@ -389,8 +400,7 @@ export function resolvePlan(input: Scenario, opts: ResolveOptions): Plan {
     loadFrom: where.loadFrom,
     loadFromReason: where.reason,
     runners,
-    // KEDA only where the harness makes the cluster; an existing one brings its own adapter
-    ...(s.needs?.keda === true && opts.provider.name === 'kind' ? { addons: ['keda' as const] } : {}),
+    ...(keda ? { addons: ['keda' as const] } : {}),
   };
   return plan;
 }
