@@ -152,6 +152,8 @@ describe('scenarios end to end on kind', () => {
     const exitLines = t.kube.filter((r): r is WorkloadLogRecord => r.kind === 'workloadLog' && r.line['event'] === 'exit' && replaced.includes(r.pod));
     const cut = exitLines.reduce((a, r) => a + Number(r.line['cutOff'] ?? 0) + Number(r.line['wsOpen'] ?? 0), 0);
     expect(cut, 'the stand-in counted no cut request or dropped session').toBeGreaterThan(0);
+    // Its scrapes bracket each exit too, and the requests in flight at the last one are among the clients' failures or served after.
+    expectWorkloadCounters(t, replaced);
   });
 
   it('proxy-spike-hpa passes, and its HPA reaction agrees with the HPA\'s own SuccessfulRescale events', async () => {
