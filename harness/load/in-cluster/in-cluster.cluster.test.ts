@@ -20,10 +20,12 @@ interface CliRun {
 }
 
 /** `npm run scenario` as a user runs it; `whenStarted` runs once the load has started. */
-function scenario(args: string[], whenStarted?: (output: string) => Promise<void>, timeoutMs = 600_000): Promise<CliRun> {
+function scenario(args: string[], whenStarted?: (output: string) => Promise<void>, timeoutMs = 600_000, env: NodeJS.ProcessEnv = process.env): Promise<CliRun> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'harness/cli/scenario.ts', ...args, '--name', CLUSTER, '--keep-cluster', '--out', out], {
+    const target = args.includes('--provider') ? [] : ['--name', CLUSTER, '--keep-cluster'];
+    const child = spawn(process.execPath, ['--import', 'tsx', 'harness/cli/scenario.ts', ...args, ...target, '--out', out], {
       stdio: ['ignore', 'pipe', 'pipe'],
+      env,
     });
     let output = '';
     let fired = false;
@@ -80,6 +82,27 @@ describe('load from inside the cluster (kind)', () => {
     expect(run.output).toMatch(/http → http:\/\/aenebris\.kch-[a-z0-9-]+\.svc:\d+\//);
     for (const f of ['report.html', 'junit.xml', 'k6/shard-0.summary.json', 'k6/shard-1.summary.json']) expect(existsSync(join(run.runDir, f)), f).toBe(true);
     expect(run.code, run.output.slice(-3000)).toBe(0);
+  });
+
+  it('the existing provider on a kind context: images loaded by kind load, load from runner pods by default, the cluster left as it was', async () => {
+    const cluster = await sharedCluster(() => undefined);
+    const run = await scenario(
+      ['proxy-rollout', '--provider', 'existing', '--name', cluster.context, '--set', 'proxy.overlay=kind', '--set', 'upstream.overlay=kind', '--scale', '0.004', '--per-pod-rate', '250', '--duration', '20'],
+      undefined,
+      600_000,
+      { ...process.env, KUBECONFIG: cluster.kubeconfigPath },
+    );
+    expect(run.output).toMatch(/images: loaded straight into the nodes — the context is kind cluster 'kch-shared' on this machine's podman/);
+    expect(run.runDir, run.output.slice(-2000)).not.toBe('');
+    const t = readJson<Timeline>(join(run.runDir, 'timeline.json'));
+    expect(t.plan.provider).toBe('existing');
+    expect(t.plan.loadFrom).toBe('cluster');
+    expect(t.plan.loadFromReason).toMatch(/default on an existing cluster/);
+    expect(t.load, 'load series').not.toBeNull();
+    expect(t.load!.totals.requests).toBe(t.witnesses.k6Summaries.reduce((a, s) => a + s.requests, 0));
+    expect(run.code, run.output.slice(-3000)).toBe(0);
+    // Not created here, so not deleted: the shared cluster still answers.
+    expect((await new (await import('../../../clusters/index.ts')).KindProvider().status(SHARED_CLUSTER)).healthy).toBe(true);
   });
 
   it('a runner pod deleted mid-run fails the load step, naming it', async () => {
