@@ -95,6 +95,12 @@ export class ExistingProvider implements ClusterProvider {
       timeoutMs: 20_000,
       nothrow: true,
     });
+    // The base's custom-metric HPAs need the cluster's own adapter: say which metrics APIs answer.
+    const available = async (apiService: string) =>
+      (await kubectl({ kubeconfigPath, context }, ['get', 'apiservice', apiService, '-o', 'jsonpath={.status.conditions[?(@.type=="Available")].status}'], { timeoutMs: 20_000, nothrow: true })).stdout.trim() === 'True';
+    const customMetrics = await available('v1beta1.custom.metrics.k8s.io');
+    const externalMetrics = await available('v1beta1.external.metrics.k8s.io');
+    progress(`  custom metrics API ${customMetrics ? 'available' : 'absent'}, external metrics API ${externalMetrics ? 'available' : 'absent'} (the seeds' Pods-metric HPAs need one of them)`);
     const workers = nodes.filter((n) => n.role !== 'control-plane').length;
     progress(`existing cluster, context '${context}': ${nodes.length} nodes (${nodes.filter((n) => n.ready).length} Ready), metrics API ${metrics.stdout.trim() === 'True' ? 'available' : 'absent'}`);
     const kind = kindClusterOfNodes(nodes.map((n) => n.providerID));
@@ -115,6 +121,7 @@ export class ExistingProvider implements ClusterProvider {
         nodes: nodes.length,
         workers,
         metricsApi: metrics.stdout.trim() === 'True',
+        externalMetricsApi: externalMetrics,
         imageLoad: 'loadImages' in loader,
         nodeDrain: this.options.allowNodeDrain === true,
         nodePortsOnLoopback: [],

@@ -46,8 +46,8 @@ export interface ClusterCapabilities {
   workers: number;
   metricsApi: boolean;
   /**
-   * external.metrics.k8s.io answers (KEDA on kind when the run asked for it). Absent: not probed
-   * (an existing cluster's own adapter is not looked for yet).
+   * external.metrics.k8s.io answers: KEDA on kind (installed when the run asks for it), whatever
+   * adapter an existing cluster runs. Absent: not probed.
    */
   externalMetricsApi?: boolean;
   /** Can images built here be loaded into the nodes? True exactly when the handle is an ImageLoader. */
