@@ -6,7 +6,7 @@ import { workloadCountersFromMatrix, type PromMatrixAnswer } from '../observe/wo
 import type { Timeline, WorkloadCountersRecord } from '../timeline/types.ts';
 import { drainScore } from './drain.ts';
 import { scoreTimeline } from './index.ts';
-import { SCRAPE_EXIT_SKEW_MS, scrapeWitness } from './scrape-witness.ts';
+import { SCRAPE_EXIT_SKEW_MS, podScrapes, scrapeWitness } from './scrape-witness.ts';
 
 // The recorded scrapes of a stand-in held across SIGTERM with 2 requests in flight (see
 // harness/observe/workload-counters.test.ts); its own log says when it got SIGTERM and exited.
@@ -46,6 +46,13 @@ describe('scrape witness arithmetic (recorded scrapes)', () => {
     expect(early.answeredAfterExit).toBeGreaterThan(0);
     const unseen = scrapeWitness(recorded, 1000, sigtermAt, null, readTo);
     expect([unseen.lastAt, unseen.gapAt]).toEqual([scrapeWitness(recorded, 1000, sigtermAt, exitAt, readTo).lastAt, scrapeWitness(recorded, 1000, sigtermAt, exitAt, readTo).gapAt]);
+  });
+
+  it('a pod with two targets is judged on the one that answered (an annotated pod without a port annotation is scraped at every port)', () => {
+    const other = recorded.map((r) => ({ ...r, target: '10.0.0.1:8080', up: false, counters: {} }));
+    const mine = recorded.map((r) => ({ ...r, target: '10.0.0.1:9090' }));
+    const t = { kube: [...other, ...mine] } as unknown as Timeline;
+    expect(podScrapes(t, recorded[0]!.pod).every((r) => r.target === '10.0.0.1:9090')).toBe(true);
   });
 
   it('a missing scrape is a gap too; a read-back that ended first leaves none; no scrape before deleting, no drain deltas', () => {

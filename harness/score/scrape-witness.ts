@@ -31,12 +31,13 @@ function wsClosed(c: Record<string, number>): Record<string, number> | null {
   return Object.keys(out).length ? out : null;
 }
 
-/** The scrapes of one pod, ascending; a pod with several metrics targets is judged on the one scraped most. */
+/** The scrapes of one pod, ascending; a pod with several metrics targets is judged on the one that answered most. */
 export function podScrapes(t: Timeline, pod: string): WorkloadCountersRecord[] {
   const all = t.kube.filter((r): r is WorkloadCountersRecord => r.kind === 'workloadCounters' && r.pod === pod);
   const byTarget = new Map<string, WorkloadCountersRecord[]>();
   for (const r of all) byTarget.set(r.target ?? '', [...(byTarget.get(r.target ?? '') ?? []), r]);
-  const most = [...byTarget.values()].sort((a, b) => b.length - a.length)[0] ?? [];
+  const answers = (rs: WorkloadCountersRecord[]) => rs.filter(answered).length;
+  const most = [...byTarget.values()].sort((a, b) => answers(b) - answers(a))[0] ?? [];
   return [...most].sort((a, b) => a.at - b.at);
 }
 
