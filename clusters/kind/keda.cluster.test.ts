@@ -12,7 +12,10 @@ import { kubectl } from '../kubectl.ts';
 import type { ImageLoader, RunningCluster } from '../provider.ts';
 import { NODE_VERSIONS } from '../node-image/versions.ts';
 import { scaledObjectFromHpa, type SeedHpa } from '../../deploy/keda-scaled-object.ts';
-import { buildPrometheusImage } from '../../harness/load/in-cluster/images.ts';
+import { buildPrometheusImage, buildRunnerImage, RUNNER_ENTRY } from '../../harness/load/in-cluster/images.ts';
+import { buildStandinImage } from '../../deploy/image.ts';
+import { ensureK6 } from '../../harness/tools/k6.ts';
+import { SHAPE_ENV, type LoadShape } from '../../scenarios/k6/shape.ts';
 import { prometheusManifests, prometheusServiceUrl, PROMETHEUS_NAME } from '../../harness/load/in-cluster/manifests.ts';
 
 const NAME = 'kch-keda-itest';
@@ -118,4 +121,61 @@ describe('KEDA add-on on kind', () => {
     const so = await kc(['-n', NS, 'get', 'scaledobject', 'aenebris', '-o', 'jsonpath={.status.conditions[?(@.type=="Ready")].status}']);
     expect(so.stdout.trim()).toBe('True');
   }, 600_000);
+
+  it('under load from a k6 pod in the namespace, the request-rate metric reads it and the HPA scales on it', async () => {
+    // The target becomes the stand-in (ROLE upstream answers every path; http_requests_total on
+    // :9090, scraped every second by the run's Prometheus through its annotations).
+    const standin = await buildStandinImage(progress);
+    const k6 = await ensureK6(progress);
+    const runner = await buildRunnerImage(k6, progress);
+    await cluster.loadImages([standin.archive, runner.archive], progress);
+    await kc(['-n', NS, 'patch', 'deploy', 'aenebris', '--type=json', '-p', JSON.stringify([
+      { op: 'replace', path: '/spec/template/metadata/annotations', value: { 'prometheus.io/scrape': 'true', 'prometheus.io/port': '9090', 'prometheus.io/path': '/metrics' } },
+      { op: 'replace', path: '/spec/template/spec/containers/0', value: { name: 'standin', image: standin.ref, imagePullPolicy: 'Never', env: [{ name: 'ROLE', value: 'upstream' }], ports: [{ name: 'http', containerPort: 8080 }, { name: 'metrics', containerPort: 9090 }], readinessProbe: { tcpSocket: { port: 8080 }, periodSeconds: 1 }, resources: { requests: { cpu: '50m', memory: '128Mi' } } } },
+    ])]);
+    await kc(['-n', NS, 'rollout', 'status', 'deploy/aenebris', '--timeout=180s'], { timeoutMs: 190_000 });
+    await apply([{ apiVersion: 'v1', kind: 'Service', metadata: { name: 'aenebris', namespace: NS }, spec: { selector: { 'app.kubernetes.io/name': 'aenebris' }, ports: [{ name: 'http', port: 8080 }] } }]);
+    // 60 req/s for 75 s against the pod this test made: twice the ScaledObject's 30 per pod (2,000 × 0.015).
+    // At most 6 VUs, so at most 6 keep-alive connections: under the 15 per pod of active_connections
+    // (seen with 10–30 VUs: the connection metric scaled first), so only the request rate explains a scale-up.
+    const shape: LoadShape = {
+      testId: 'keda-itest',
+      http: { url: `http://aenebris.${NS}.svc:8080/`, startS: 0, startRate: 60, stages: [{ name: 'steady', durationS: 75, target: 60 }], timeoutS: 5, preAllocatedVUs: 3, maxVUs: 6 },
+      ws: null,
+      grpc: null,
+    };
+    await apply([
+      {
+        apiVersion: 'v1',
+        kind: 'Pod',
+        metadata: { name: 'k6-load', namespace: NS },
+        spec: {
+          restartPolicy: 'Never',
+          activeDeadlineSeconds: 150,
+          automountServiceAccountToken: false,
+          containers: [{ name: 'k6', image: runner.ref, imagePullPolicy: 'Never', command: ['/k6'], args: ['run', '--quiet', '--no-usage-report', RUNNER_ENTRY], env: [{ name: SHAPE_ENV, value: JSON.stringify(shape) }, { name: 'K6_NO_USAGE_REPORT', value: 'true' }] }],
+        },
+      },
+    ]);
+    const started = Date.now();
+    type Hpa = { status?: { desiredReplicas?: number; currentMetrics?: { type: string; external?: { metric: { name: string }; current: { averageValue?: string } } }[] } };
+    let rate = 0;
+    let desired = 0;
+    for (let i = 0; i < 60 && !(rate > 0 && desired >= 2); i++) {
+      await sleep(2000);
+      const r = await kc(['-n', NS, 'get', 'hpa', 'aenebris', '-o', 'json'], { nothrow: true });
+      if (r.code !== 0) continue;
+      const h = JSON.parse(r.stdout) as Hpa;
+      const v = h.status?.currentMetrics?.find((m) => m.external?.metric.name === 's2-prometheus')?.external?.current.averageValue ?? '0';
+      rate = v.endsWith('m') ? Number(v.slice(0, -1)) / 1000 : Number(v);
+      desired = h.status?.desiredReplicas ?? 0;
+    }
+    progress(`under 60 req/s: s2-prometheus (http_requests_per_second) ${rate} per pod, desired ${desired}, ${((Date.now() - started) / 1000).toFixed(1)} s after the load pod was created`);
+    const events = await kc(['-n', NS, 'get', 'events', '--field-selector', 'involvedObject.kind=HorizontalPodAutoscaler,reason=SuccessfulRescale', '-o', 'jsonpath={range .items[*]}{.message}{"\\n"}{end}']);
+    progress(`HPA events: ${events.stdout.trim()}`);
+    expect(rate).toBeGreaterThan(0);
+    expect(desired).toBe(2);
+    expect(events.stdout).toMatch(/New size: 2; reason: external metric s2-prometheus/);
+    await kc(['-n', NS, 'delete', 'pod', 'k6-load', '--wait=false']);
+  }, 900_000);
 });
