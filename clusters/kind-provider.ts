@@ -199,6 +199,17 @@ export class KindProvider implements ClusterProvider {
     const kubeconfigPath = this.kubeconfigPath(name);
     const target = { kubeconfigPath };
     const nodeCount = 1 + record.workers;
+    const loadImages = (archives: string[], p?: ProgressSink) => this.loadImages(engine, name, archives, p ?? progress);
+    // metrics-server is applied before the pod network is laid: its pod starts the moment the
+    // network does, and its rollout, APIService and first answer overlap the network and the
+    // waits for Ready nodes and CoreDNS instead of following them
+    const metrics = (async () => {
+      if (image && !image.preloaded.includes(METRICS_SERVER_IMAGE)) await loadImages([await buildMetricsServerImage(engine, progress)]);
+      await timedStep(progress, 'metrics-server (metrics API answering)', () =>
+        installMetricsServer(target, { restartApiServer: () => this.restartApiServer(engine, name), apiServerLog: () => this.apiServerLog(engine, name) }, progress),
+      );
+    })();
+    metrics.catch(() => undefined); // awaited below; a Ready/CoreDNS failure must not leave it unhandled
     if (record.podNetwork === 'bridge') {
       await timedStep(progress, 'pod network: per-node bridge on its podCIDR + routes to the other nodes', async () => {
         const nodes = await waitForPodCIDRs(target, nodeCount, 300_000).catch(async (e: Error) => {
@@ -208,16 +219,6 @@ export class KindProvider implements ClusterProvider {
         progress(`  ${nodes.map((n) => `${n.name} ${n.podCIDR} via ${n.internalIP}`).join('; ')}`);
       });
     }
-    const loadImages = (archives: string[], p?: ProgressSink) => this.loadImages(engine, name, archives, p ?? progress);
-    // metrics-server starts as soon as pods can: its rollout, APIService and first answer overlap
-    // the waits for Ready nodes and CoreDNS instead of following them
-    const metrics = (async () => {
-      if (image && !image.preloaded.includes(METRICS_SERVER_IMAGE)) await loadImages([await buildMetricsServerImage(engine, progress)]);
-      await timedStep(progress, 'metrics-server (metrics API answering)', () =>
-        installMetricsServer(target, { restartApiServer: () => this.restartApiServer(engine, name), apiServerLog: () => this.apiServerLog(engine, name) }, progress),
-      );
-    })();
-    metrics.catch(() => undefined); // awaited below; a Ready/CoreDNS failure must not leave it unhandled
     await timedStep(progress, `wait for ${nodeCount} nodes Ready`, () =>
       kubectl(target, ['wait', '--for=condition=Ready', 'node', '--all', '--timeout=300s'], { timeoutMs: 310_000 }),
     );
