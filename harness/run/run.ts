@@ -214,7 +214,8 @@ async function execute(plan: Plan, opts: RunOptions, ctx: RunContext): Promise<v
   if (archives.length > 0) {
     // A cluster that cannot load images has no loadImages: fail before deploying, saying what to do.
     if (!canLoadImages(cluster)) {
-      const why = loadImages ? '; --load-from cluster needs the k6 runner and Prometheus images there (no registry path yet): use --load-from host' : '';
+      // Only `existing` lacks loadImages, and load from the host cannot reach its Services.
+      const why = loadImages ? '; --load-from cluster needs the k6 runner and Prometheus images there, and pushing them to a registry (--registry) is not built yet: today an existing cluster must be a kind cluster this machine\'s engine runs' : '';
       throw new StepFailed('load images', new Error(`${cannotLoadImagesMessage(cluster, archives)}${why}`));
     }
     await steps.step(`load ${archives.length} image(s) into the cluster`, () => cluster.loadImages(archives, say));
