@@ -266,7 +266,9 @@ function hpaTables(card: Scorecard, zero: number): string {
   const steps = h.steps.map(
     (s) =>
       `<tr>${td(s.stage)}${td(`${fmt(s.fromTarget)} → ${fmt(s.toTarget)}`)}${td(`${atLabel(zero, s.stepStartAt)} (${s.stepStartBasis})`)}${td(
-        s.firstIncrease ? `${s.firstIncrease.from}→${s.firstIncrease.to} at ${atLabel(zero, s.firstIncrease.at)}` : 'none',
+        s.firstIncrease
+          ? `${s.firstIncrease.from}→${s.firstIncrease.to} at ${atLabel(zero, s.firstIncrease.at)}${s.firstIncrease.drivenBy ? `, on ${s.firstIncrease.drivenBy}` : ''}`
+          : 'none',
       )}${td(s.reactionS, true)}${td(s.readyS, true)}${td(`${fmt(s.peakDesired)} / ${s.neededReplicas} (${s.overshoot !== null && s.overshoot >= 0 ? '+' : ''}${fmt(s.overshoot)})`)}${td(
         s.sloHeldAgainS !== null ? `${fmt(s.sloHeldAgainS)} s${s.sloBroken ? '' : ' (never broke)'}` : 'never',
       )}</tr>`,

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { readFixture } from '../../test/fixtures/timelines/read.ts';
 import type { EventRecord, HpaRecord, Timeline } from '../timeline/types.ts';
-import { hpaReaction } from './hpa.ts';
+import { hpaReaction, rescaleDrivenBy } from './hpa.ts';
+import { readRecorded } from '../../test/fixtures/timelines/recorded.ts';
 
 function hpaAt(t: Timeline, s: number, current: number, desired: number): HpaRecord {
   return { kind: 'hpa', at: t.loadStartedAt! + s * 1000, namespace: 'x', name: 'aenebris', currentReplicas: current, desiredReplicas: desired, metrics: { cpu: 30 }, conditions: [] };
@@ -76,7 +77,7 @@ describe('hpaReaction on a load step', () => {
     const { checks: cs } = hpaReaction(t2);
     const r = cs.find((c) => c.id === 'hpa.reaction/spike')!;
     expect(r.status).toBe('fail');
-    expect(r.message).toBe('HPA aenebris raised desired 2→4 17.2 s after step spike started (t+31.0s, 1500 req/s); limit 10 s');
+    expect(r.message).toBe('HPA aenebris raised desired 2→4 17.2 s after step spike started (t+31.0s, 1500 req/s), driven by cpu resource utilization (percentage of request) (its SuccessfulRescale event); limit 10 s');
     const o = cs.find((c) => c.id === 'hpa.overshoot/spike')!;
     expect(o.status).toBe('fail');
     expect(o.message).toContain('needs 5: overshoot 1, limit 0');
@@ -125,5 +126,26 @@ describe('hpaReaction on a load step', () => {
 
   it('scores nothing when the scenario has no HPA target', () => {
     expect(hpaReaction(readFixture('clean-rollout'))).toEqual({ score: null, checks: [], notes: [] });
+  });
+});
+
+describe('which metric drove a rescale (the SuccessfulRescale event)', () => {
+  it('reads the metric from the event, without an External metric\'s label selector', () => {
+    expect(rescaleDrivenBy('New size: 6; reason: cpu resource utilization (percentage of request) above target')).toBe('cpu resource utilization (percentage of request)');
+    expect(
+      rescaleDrivenBy(
+        'New size: 2; reason: external metric s2-prometheus(&LabelSelector{MatchLabels:map[string]string{scaledobject.keda.sh/name: aenebris,},MatchExpressions:[]LabelSelectorRequirement{},}) above target',
+      ),
+    ).toBe('external metric s2-prometheus');
+    expect(rescaleDrivenBy('New size: 3; reason: pods metric http_requests_per_second above target')).toBe('pods metric http_requests_per_second');
+    expect(rescaleDrivenBy('New size: 2; reason: All metrics below target')).toBe('all metrics below target');
+    expect(rescaleDrivenBy('something else')).toBeNull();
+  });
+
+  it('names it on each step of a real recorded run (proxy-spike-hpa scaled on CPU)', () => {
+    const { score, checks } = hpaReaction(readRecorded('proxy-spike-hpa.timeline.json.gz'));
+    const step = score!.steps[0]!;
+    expect(step.firstIncrease?.drivenBy).toBe('cpu resource utilization (percentage of request)');
+    expect(checks.find((c) => c.id === `hpa.reaction/${step.stage}`)!.message).toContain('driven by cpu resource utilization (percentage of request) (its SuccessfulRescale event)');
   });
 });

@@ -36,13 +36,24 @@ function parseNewSize(message: string): number | null {
   return m ? Number(m[1]) : null;
 }
 
+/**
+ * The metric a SuccessfulRescale event says drove the decision ("reason: <metric> above target"),
+ * without the label selector an External metric carries; "all metrics below target" for a scale-down.
+ */
+export function rescaleDrivenBy(message: string): string | null {
+  const m = /reason: (.+?) (above|below) target\s*$/.exec(message);
+  if (!m) return null;
+  const metric = m[1]!.replace(/\(&LabelSelector\{.*\}\)/, '').trim();
+  return m[2] === 'below' ? `${metric.toLowerCase()} below target` : metric;
+}
+
 /** Desired-replica changes from the HPA's status, skipping the controller's first computation (from 0). */
 function replicaChanges(records: HpaRecord[]): { change: ReplicaChange; record: HpaRecord }[] {
   const out: { change: ReplicaChange; record: HpaRecord }[] = [];
   let prev: number | null = null;
   for (const r of records) {
     if (prev !== null && prev > 0 && r.desiredReplicas !== prev && r.desiredReplicas > 0) {
-      out.push({ change: { at: r.at, from: prev, to: r.desiredReplicas, eventAt: null, eventMessage: null }, record: r });
+      out.push({ change: { at: r.at, from: prev, to: r.desiredReplicas, eventAt: null, eventMessage: null, drivenBy: null }, record: r });
     }
     if (r.desiredReplicas > 0) prev = r.desiredReplicas;
   }
@@ -131,6 +142,7 @@ function rescaleWitness({ hpa, zero, events, changes }: HpaInputs): { checks: Ch
       used.add(ev);
       change.eventAt = ev.at;
       change.eventMessage = ev.message;
+      change.drivenBy = rescaleDrivenBy(ev.message);
     }
     // No rescale (so no event) when the desired count equals what is already running.
     const rescaled = change.to !== record.currentReplicas;
@@ -353,7 +365,7 @@ function stepChecks(zero: EpochMs, hpa: string, s: HpaStep, h: NonNullable<Timel
     limit: `<= ${h.maxReactionS}`,
     window: win,
     message: inc
-      ? `HPA ${hpa} raised desired ${inc.from}→${inc.to} ${s.reactionS} s after step ${s.stage} started (${atLabel(zero, s.stepStartAt)}, ${s.toTarget} req/s); limit ${h.maxReactionS} s`
+      ? `HPA ${hpa} raised desired ${inc.from}→${inc.to} ${s.reactionS} s after step ${s.stage} started (${atLabel(zero, s.stepStartAt)}, ${s.toTarget} req/s), ${inc.drivenBy ? `driven by ${inc.drivenBy} (its SuccessfulRescale event)` : 'no SuccessfulRescale event names the metric'}; limit ${h.maxReactionS} s`
       : `HPA ${hpa} did not raise desiredReplicas during step ${s.stage} (${span}, ${s.toTarget} req/s); limit ${h.maxReactionS} s`,
   });
   checks.push({

@@ -178,6 +178,8 @@ export interface ReplicaChange {
   /** Matching SuccessfulRescale event, if any. */
   eventAt: EpochMs | null;
   eventMessage: string | null;
+  /** The metric that event says drove the decision (`cpu resource utilization (percentage of request)`, `external metric s2-prometheus`). */
+  drivenBy: string | null;
 }
 
 export interface HpaStep {
