@@ -28,7 +28,7 @@ import { EXIT } from '../base/errors.ts';
 import { setRunOwner } from '../base/exec.ts';
 import { Interrupts } from './interrupts.ts';
 import { RunSteps, StepFailed, seconds, type Say } from './steps.ts';
-import { resolveTargets } from './targets.ts';
+import { resolveTargets, waitTargetsAccept } from './targets.ts';
 
 export interface RunOptions {
   clusterName: string;
@@ -272,6 +272,10 @@ async function execute(plan: Plan, opts: RunOptions, ctx: RunContext): Promise<v
   const clusterTargets = inCluster ? await steps.step('resolve load targets (in-cluster Services)', () => inCluster.resolveClusterTargets(kc, namespace, plan)) : null;
   const targets = clusterTargets ? clusterTargets.targets : await steps.step('resolve load targets', () => resolveTargets(kc, namespace, plan, cluster.capabilities.nodePortsOnLoopback));
   for (const [kind, url] of Object.entries(targets)) say(`  ${kind} → ${url}`);
+  if (!clusterTargets) {
+    const unsettled = await steps.step('NodePorts accept connections', () => waitTargetsAccept(targets, { boundMs: 20_000 }));
+    if (unsettled.length > 0) say(`  still refusing after 20 s: ${unsettled.join(', ')} (the load will show it)`);
+  }
 
   const observers = await steps.step('start observers', () => startObservers(kc, { namespace, followLogs: true, signal }));
   ctx.setObserversStop(() => observers.stop());

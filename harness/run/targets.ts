@@ -44,3 +44,44 @@ export function nodePortFor(services: V1Service[], plan: Plan, entry: LoadEntry,
   }
   return nodePort;
 }
+
+/** host:port of a loopback target URL (http://, ws://, or bare host:port for gRPC). */
+export function targetAddress(target: string): { host: string; port: number } {
+  const u = new URL(/^[a-z]+:\/\//.test(target) ? target : `tcp://${target}`);
+  return { host: u.hostname, port: Number(u.port) };
+}
+
+/**
+ * Wait (bounded) until every NodePort target accepts `inARow` TCP connects in a row: pods Ready
+ * is not kube-proxy's rules programmed, and a run whose first second is refused connections
+ * measured the cluster's start, not the workload. Connects only (no request reaches the
+ * workload), to loopback only; returns the targets that never settled (the load will show them).
+ */
+export async function waitTargetsAccept(targets: LoadTargets, opts: { boundMs: number; inARow?: number }): Promise<string[]> {
+  const { connect } = await import('node:net');
+  const inARow = opts.inARow ?? 5;
+  const tryOnce = ({ host, port }: { host: string; port: number }) =>
+    new Promise<boolean>((resolve) => {
+      const socket = connect({ host, port, timeout: 1000 });
+      const done = (ok: boolean) => {
+        socket.destroy();
+        resolve(ok);
+      };
+      socket.once('connect', () => done(true));
+      socket.once('timeout', () => done(false));
+      socket.once('error', () => done(false));
+    });
+  const until = Date.now() + opts.boundMs;
+  const unsettled: string[] = [];
+  for (const target of Object.values(targets).filter((t): t is string => typeof t === 'string')) {
+    const address = targetAddress(target);
+    if (!address.host.startsWith('127.')) throw new Error(`waitTargetsAccept: ${target} is not on loopback`);
+    let streak = 0;
+    while (streak < inARow && Date.now() < until) {
+      streak = (await tryOnce(address)) ? streak + 1 : 0;
+      if (streak < inARow) await new Promise((r) => setTimeout(r, 100));
+    }
+    if (streak < inARow) unsettled.push(target);
+  }
+  return unsettled;
+}

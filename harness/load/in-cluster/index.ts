@@ -167,6 +167,10 @@ export async function runLoadInCluster(opts: InClusterLoadOptions): Promise<InCl
       summaries.push(summaryTotals(doc, i, file));
     }
 
+    // The runners' last remote writes can trail their exit: give Prometheus a bounded moment to
+    // hold what every summary counted before reading (a shortfall after it stays, and the
+    // witness check names it).
+    if (summaries.length === shards) await untilTotalsArrive(prom, opts.runId, summaries, 15_000);
     const series = await readLoadSeries(prom, {
       testId: opts.runId,
       shards,
@@ -340,4 +344,17 @@ function sleep(ms: number, signal?: AbortSignal): Promise<void> {
     const t = setTimeout(resolve, ms);
     signal?.addEventListener('abort', () => (clearTimeout(t), resolve()), { once: true });
   });
+}
+
+/** Wait (bounded) until Prometheus's request and WS-session totals reach the summaries' sums. */
+async function untilTotalsArrive(prom: Pick<ProxiedPrometheus, 'query'>, testId: string, summaries: readonly K6ShardSummary[], boundMs: number): Promise<void> {
+  const want = { requests: summaries.reduce((a, s) => a + s.requests, 0), ws: summaries.reduce((a, s) => a + s.wsSessions, 0) };
+  const sel = `{testid="${testId.replace(/"/g, '\\"')}"}`;
+  const total = async (metric: string) => Number((await prom.query(`sum(${metric}${sel}) or vector(0)`))[0]?.value[1] ?? 0);
+  const until = Date.now() + boundMs;
+  while (Date.now() < until) {
+    const [requests, ws] = await Promise.all([total('k6_http_reqs_total'), total('k6_ws_sessions_total')]).catch(() => [NaN, NaN]);
+    if (requests >= want.requests && ws >= want.ws) return;
+    await new Promise((r) => setTimeout(r, 500));
+  }
 }
