@@ -60,17 +60,17 @@ describe('workload counters from the raw scrapes (recorded)', () => {
       data: {
         resultType: 'matrix',
         result: [
-          { metric: { __name__: 'up', pod: 'p', instance: '10.0.0.1:9090' }, values: [[100, '1']] },
-          { metric: { __name__: 'up', pod: 'p', instance: '10.0.0.1:9091' }, values: [[100, '0']] },
-          { metric: { __name__: 'g', pod: 'p', instance: '10.0.0.1:9090' }, values: [[100, 'NaN'], [101, '3']] },
+          { metric: { __name__: 'up', pod: 'p', instance: '192.0.2.1:9090' }, values: [[100, '1']] },
+          { metric: { __name__: 'up', pod: 'p', instance: '192.0.2.1:9091' }, values: [[100, '0']] },
+          { metric: { __name__: 'g', pod: 'p', instance: '192.0.2.1:9090' }, values: [[100, 'NaN'], [101, '3']] },
         ],
       },
     };
     const r = workloadCountersFromMatrix(two, 'ns');
     expect(r.map((x) => [x.at, x.target, x.up, x.counters])).toEqual([
-      [100_000, '10.0.0.1:9090', true, {}],
-      [100_000, '10.0.0.1:9091', false, {}],
-      [101_000, '10.0.0.1:9090', undefined, { g: 3 }],
+      [100_000, '192.0.2.1:9090', true, {}],
+      [100_000, '192.0.2.1:9091', false, {}],
+      [101_000, '192.0.2.1:9090', undefined, { g: 3 }],
     ]);
   });
 

@@ -49,10 +49,10 @@ describe('scrape witness arithmetic (recorded scrapes)', () => {
   });
 
   it('a pod with two targets is judged on the one that answered (an annotated pod without a port annotation is scraped at every port)', () => {
-    const other = recorded.map((r) => ({ ...r, target: '10.0.0.1:8080', up: false, counters: {} }));
-    const mine = recorded.map((r) => ({ ...r, target: '10.0.0.1:9090' }));
+    const other = recorded.map((r) => ({ ...r, target: '192.0.2.1:8080', up: false, counters: {} }));
+    const mine = recorded.map((r) => ({ ...r, target: '192.0.2.1:9090' }));
     const t = { kube: [...other, ...mine] } as unknown as Timeline;
-    expect(podScrapes(t, recorded[0]!.pod).every((r) => r.target === '10.0.0.1:9090')).toBe(true);
+    expect(podScrapes(t, recorded[0]!.pod).every((r) => r.target === '192.0.2.1:9090')).toBe(true);
   });
 
   it('a missing scrape is a gap too; a read-back that ended first leaves none; no scrape before deleting, no drain deltas', () => {
