@@ -1,7 +1,7 @@
 // kind, on Docker or Podman (whichever starts privileged containers here), with a node image that
 // is pulled or built offline, a generated config, a bridge pod network where kindnetd cannot be
 // obtained, metrics-server, and the add-ons a run asks for (KEDA). Reuses a healthy cluster by name; recreates a broken one.
-import { existsSync, rmSync, writeFileSync } from 'node:fs';
+import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { exec, processOwner, TEST_SESSION_ENV, type ExecResult } from '../harness/base/exec.ts';
 import { cacheDir } from '../harness/base/cache.ts';
@@ -10,6 +10,7 @@ import { seconds, stderrProgress, timedStep } from './progress.ts';
 import { detectEngine, describeEngine } from './engine/detect.ts';
 import { kindEnv, type EngineName } from './engine/engine.ts';
 import { ensureKind } from './kind/kind-binary.ts';
+import { kindArchiveLoader } from './kind/kind-context.ts';
 import { ensureKubectl, kubectl } from './kubectl.ts';
 import { ensureNodeImage, type NodeImage } from './node-image/node-image.ts';
 import { DEFAULT_NODE_PORTS, kindConfig } from './kind/kind-config.ts';
@@ -199,7 +200,7 @@ export class KindProvider implements ClusterProvider {
     const kubeconfigPath = this.kubeconfigPath(name);
     const target = { kubeconfigPath };
     const nodeCount = 1 + record.workers;
-    const loadImages = (archives: string[], p?: ProgressSink) => this.loadImages(engine, name, archives, p ?? progress);
+    const loadImages = kindArchiveLoader(engine, name, progress);
     // metrics-server is applied before the pod network is laid: its pod starts the moment the
     // network does, and its rollout, APIService and first answer overlap the network and the
     // waits for Ready nodes and CoreDNS instead of following them
@@ -273,15 +274,6 @@ export class KindProvider implements ClusterProvider {
   /** Stop the API server's container; the kubelet starts it again (static pod). */
   private async restartApiServer(engine: EngineName, name: string): Promise<void> {
     await exec(engine, ['exec', `${name}-control-plane`, 'sh', '-c', 'crictl ps --name kube-apiserver -q | xargs -r crictl stop'], { timeoutMs: 90_000 });
-  }
-
-  private async loadImages(engine: EngineName, name: string, archives: string[], progress: ProgressSink): Promise<void> {
-    for (const archive of archives) {
-      if (!existsSync(archive)) throw new Error(`loadImages: archive ${archive} does not exist`);
-      await timedStep(progress, `kind load image-archive ${archive}`, () =>
-        this.kind(engine, ['load', 'image-archive', '--name', name, archive], 10 * 60_000),
-      );
-    }
   }
 
   async down(name: string, progress: ProgressSink = stderrProgress): Promise<void> {

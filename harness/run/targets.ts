@@ -1,6 +1,7 @@
 // Where the load goes: the entry workload's Service port, published as a NodePort on 127.0.0.1
 // (kind maps the harness's NodePorts there). Read from the live Service, not from the manifests,
 // so the URL is what the API server actually allocated.
+import { connect } from 'node:net';
 import { CoreV1Api, type KubeConfig, type V1Service } from '@kubernetes/client-node';
 import type { Plan } from '../plan/types.ts';
 import type { LoadEntry } from '../../scenarios/model.ts';
@@ -58,7 +59,6 @@ export function targetAddress(target: string): { host: string; port: number } {
  * workload), to loopback only; returns the targets that never settled (the load will show them).
  */
 export async function waitTargetsAccept(targets: LoadTargets, opts: { boundMs: number; inARow?: number }): Promise<string[]> {
-  const { connect } = await import('node:net');
   const inARow = opts.inARow ?? 5;
   const tryOnce = ({ host, port }: { host: string; port: number }) =>
     new Promise<boolean>((resolve) => {
