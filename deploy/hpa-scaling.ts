@@ -15,9 +15,14 @@ export interface HpaScaling {
   maxReplicas: number;
   /** Per-pod request rate it targets at full scale (req/s), or null when it scales on CPU/memory only. */
   requestRatePerPod: number | null;
+  /** Per-pod active-connections target at full scale, or null when it scales on no connection count. */
+  connectionsPerPod: number | null;
+  /** External metric names the HPA reports (KEDA's s<trigger index>-prometheus) → the seed metric each serves. */
+  externalMetrics?: Record<string, string>;
 }
 
 const REQUEST_RATE_METRIC = 'http_requests_per_second';
+const CONNECTIONS_METRIC = 'active_connections';
 
 type Scaler = KubeObject & {
   spec?: {
@@ -38,12 +43,28 @@ export function hpaScalingOf(objs: readonly KubeObject[], deployment: string): H
   const s = scaler.spec;
   const source = `${scaler.kind}/${scaler.metadata.name}`;
   if (scaler.kind === 'ScaledObject') {
-    const t = s.triggers?.find((x) => x.type === 'prometheus' && x.name === REQUEST_RATE_METRIC.replace(/_/g, '-'));
-    return { source, minReplicas: s.minReplicaCount ?? 1, maxReplicas: s.maxReplicaCount ?? 100, requestRatePerPod: t?.metadata?.threshold ? Number(t.metadata.threshold) : null };
+    const threshold = (metric: string) => {
+      const t = s.triggers?.find((x) => x.type === 'prometheus' && x.name === metric.replace(/_/g, '-'));
+      return t?.metadata?.threshold ? Number(t.metadata.threshold) : null;
+    };
+    // KEDA names each trigger's External metric by its index among all triggers (cpu and memory count)
+    const externalMetrics = Object.fromEntries(
+      (s.triggers ?? []).flatMap((t, i) => (t.type === 'prometheus' && t.name ? [[`s${i}-prometheus`, t.name.replace(/-/g, '_')]] : [])),
+    );
+    return {
+      source,
+      minReplicas: s.minReplicaCount ?? 1,
+      maxReplicas: s.maxReplicaCount ?? 100,
+      requestRatePerPod: threshold(REQUEST_RATE_METRIC),
+      connectionsPerPod: threshold(CONNECTIONS_METRIC),
+      externalMetrics,
+    };
   }
-  const m = s.metrics?.find((x) => x.type === 'Pods' && x.pods?.metric.name === REQUEST_RATE_METRIC);
-  const avg = m?.pods?.target.averageValue;
-  return { source, minReplicas: s.minReplicas ?? 1, maxReplicas: s.maxReplicas ?? 1, requestRatePerPod: avg !== undefined ? quantityValue(avg) : null };
+  const target = (metric: string) => {
+    const avg = s.metrics?.find((x) => x.type === 'Pods' && x.pods?.metric.name === metric)?.pods?.target.averageValue;
+    return avg !== undefined ? quantityValue(avg) : null;
+  };
+  return { source, minReplicas: s.minReplicas ?? 1, maxReplicas: s.maxReplicas ?? 1, requestRatePerPod: target(REQUEST_RATE_METRIC), connectionsPerPod: target(CONNECTIONS_METRIC) };
 }
 
 /** Render the workload's overlay (with KEDA when the run has it) at scale 1 and read its scaler. */

@@ -8,8 +8,9 @@ const proxy: PlannedWorkload = { name: 'proxy', deploy: 'aenebris', object: { ki
 const URL = 'http://kch-prometheus.kch-r1.svc:9090';
 
 describe('renderWorkloads with keda', () => {
-  it('aenebris/kind: ScaledObject aenebris (2–6, seed triggers × scale) instead of the CPU-only HPA', async () => {
-    const objs = await renderWorkloads([proxy], { namespace: 'kch-r1', imageRef: 'localhost/x:1', keda: { prometheusUrl: URL, scale: 0.015 } });
+  it('aenebris/kind: ScaledObject aenebris (2–6, seed triggers × scale × 50/6) instead of the CPU-only HPA', async () => {
+    // rates × 0.015, connections × their own 0.03; both × 50/6 so the seed's max load needs the overlay's max
+    const objs = await renderWorkloads([proxy], { namespace: 'kch-r1', imageRef: 'localhost/x:1', keda: { prometheusUrl: URL, scale: 0.015, connectionScale: 0.03 } });
     expect(objs.filter((o) => o.kind === 'HorizontalPodAutoscaler' && o.metadata.name === 'aenebris')).toEqual([]);
     const so = objs.find((o) => o.kind === 'ScaledObject' && o.metadata.name === 'aenebris');
     expect(so).toMatchObject({
@@ -20,8 +21,8 @@ describe('renderWorkloads with keda', () => {
         triggers: [
           { type: 'cpu', metadata: { value: '70' } },
           { type: 'memory', metadata: { value: '80' } },
-          { type: 'prometheus', metadata: { serverAddress: URL, threshold: '30' } },
-          { type: 'prometheus', metadata: { serverAddress: URL, threshold: '15' } },
+          { type: 'prometheus', metadata: { serverAddress: URL, threshold: '250' } },
+          { type: 'prometheus', metadata: { serverAddress: URL, threshold: '250' } },
         ],
       },
     });

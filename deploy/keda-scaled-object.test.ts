@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { workloadPods, quantityValue, scaledObjectFromHpa, withScaledObjects, type SeedHpa } from './keda-scaled-object.ts';
+import { CONNECTION_METRICS, rangeFactor, workloadPods, quantityValue, scaledObjectFromHpa, withScaledObjects, type SeedHpa } from './keda-scaled-object.ts';
 import type { KubeObject } from '../harness/kube/objects.ts';
 
 const seedHpa = parse(readFileSync(join(import.meta.dirname, 'aenebris', 'base', 'hpa.yaml'), 'utf8')) as SeedHpa;
@@ -63,9 +63,23 @@ describe('scaledObjectFromHpa (aenebris seed HPA)', () => {
   });
 
   it('takes replica bounds, matchers and window from the caller (the kind overlay’s 2–6)', () => {
-    const s = specOf(scaledObjectFromHpa(seedHpa, { ...opts, minReplicas: 2, maxReplicas: 6, podMatchers: 'job="x"', rateWindowS: 30 }).scaledObject);
+    const t = scaledObjectFromHpa(seedHpa, { ...opts, minReplicas: 2, maxReplicas: 6, podMatchers: 'job="x"', rateWindowS: 30 });
+    const s = specOf(t.scaledObject);
     expect([s.minReplicaCount, s.maxReplicaCount]).toEqual([2, 6]);
     expect(s.triggers[2]!.metadata.query).toBe('sum(rate(http_requests_total{job="x"}[30s]))');
+    // 6 instead of the seed's 50: per-pod targets × 50/6, so the load that needs 50 needs 6
+    expect(t.perPodTargets).toEqual({ http_requests_per_second: 250, active_connections: 125 });
+  });
+
+  it('scales connection targets by the connection scale, rates by the scale', () => {
+    // k6 holds its VU pool's connections whatever the rate: the plan's connection scale differs
+    expect(scaledObjectFromHpa(seedHpa, { ...opts, connectionScale: 0.2 }).perPodTargets).toEqual({ http_requests_per_second: 30, active_connections: 200 });
+    expect(CONNECTION_METRICS.has('active_connections')).toBe(true);
+  });
+
+  it('rangeFactor: seed max over a smaller overlay max, else 1', () => {
+    expect(rangeFactor(50, 6)).toBeCloseTo(8.333, 3);
+    expect([rangeFactor(50, 50), rangeFactor(50, 80), rangeFactor(50, undefined)]).toEqual([1, 1, 1]);
   });
 
   it('rounds thresholds to KEDA’s milli precision and refuses one that rounds to 0', () => {

@@ -34,25 +34,43 @@ export const SEED_METRIC_QUERIES: Readonly<Record<string, (pods: string, windowS
   active_connections: (pods) => `sum(active_connections{${pods}})`,
 };
 
+/**
+ * Seed metrics that count connections, not requests: their per-pod targets follow the connections
+ * the load holds (the plan's connection scale: k6 keeps one per pooled VU and one per WS session),
+ * which do not shrink with the request rate.
+ */
+export const CONNECTION_METRICS: ReadonlySet<string> = new Set(['active_connections']);
+
 export interface ScaledObjectOptions {
   /** The run's Prometheus, e.g. prometheusServiceUrl(namespace) (harness/load/in-cluster/manifests.ts). */
   prometheusUrl: string;
-  /** The plan's scale: per-pod targets of rates and connections are multiplied by it (CPU and memory are ratios: kept). */
+  /** The plan's scale: per-pod request-rate targets are multiplied by it (CPU and memory are ratios: kept). */
   scale: number;
+  /** The plan's connection scale (plan.connections.scale) for CONNECTION_METRICS; default `scale`. */
+  connectionScale?: number;
   /** PromQL label matchers selecting the target's pods in the run's Prometheus. Default: workloadPods(namespace, target). */
   podMatchers?: string;
   /** Namespace of the run (the ScaledObject's and the matchers'). */
   namespace: string;
   /** Rate window of counter metrics (s). Default 15: one HPA sync period on kind. */
   rateWindowS?: number;
-  /** Replica bounds to use instead of the HPA's (the kind overlay's small-cluster rule). */
+  /**
+   * Replica bounds to use instead of the HPA's (the kind overlay's small-cluster rule). Fewer
+   * replicas at most than the seed's also raise the per-pod targets by seed max ÷ this max, so the
+   * load that needs the seed's maximum needs the overlay's (rangeFactor).
+   */
   minReplicas?: number;
   maxReplicas?: number;
 }
 
+/** Seed max ÷ the overlay's max when the overlay allows fewer replicas, else 1. */
+export function rangeFactor(seedMax: number, overlayMax: number | undefined): number {
+  return overlayMax !== undefined && overlayMax > 0 && overlayMax < seedMax ? seedMax / overlayMax : 1;
+}
+
 export interface TranslatedHpa {
   scaledObject: KubeObject;
-  /** Per-pod targets of the seed's Pods metrics as applied (seed value × scale), by metric name. */
+  /** Per-pod targets of the seed's Pods metrics as applied (seed value × scale × range factor), by metric name. */
   perPodTargets: Record<string, number>;
   /**
    * The External metric names KEDA gives the HPA (s<trigger index>-prometheus, as its status and
@@ -93,6 +111,7 @@ export function scaledObjectFromHpa(hpa: SeedHpa, o: ScaledObjectOptions): Trans
   }
   if (!(o.scale > 0)) throw new Error(`scale ${o.scale}: must be > 0`);
   const window = o.rateWindowS ?? 15;
+  const range = rangeFactor(hpa.spec.maxReplicas, o.maxReplicas);
   const pods = o.podMatchers ?? workloadPods(o.namespace, hpa.spec.scaleTargetRef.name);
   const perPodTargets: Record<string, number> = {};
   const externalMetrics: Record<string, string> = {};
@@ -110,7 +129,8 @@ export function scaledObjectFromHpa(hpa: SeedHpa, o: ScaledObjectOptions): Trans
       const query = SEED_METRIC_QUERIES[p.metric.name];
       if (!query) throw new Error(`${where}: no query for Pods metric '${p.metric.name}' (known: ${Object.keys(SEED_METRIC_QUERIES).join(', ')})`);
       if (p.target.type !== 'AverageValue' || p.target.averageValue === undefined) throw new Error(`${where}: Pods metric '${p.metric.name}' needs an AverageValue target`);
-      const perPod = threshold(quantityValue(p.target.averageValue), o.scale, `${where} ${p.metric.name}`);
+      const scale = (CONNECTION_METRICS.has(p.metric.name) ? (o.connectionScale ?? o.scale) : o.scale) * range;
+      const perPod = threshold(quantityValue(p.target.averageValue), scale, `${where} ${p.metric.name}`);
       perPodTargets[p.metric.name] = perPod;
       externalMetrics[`s${i}-prometheus`] = p.metric.name;
       return {
@@ -150,6 +170,7 @@ export function scaledObjectFromHpa(hpa: SeedHpa, o: ScaledObjectOptions): Trans
 export interface KedaRenderOptions {
   prometheusUrl: string;
   scale: number;
+  connectionScale?: number;
 }
 
 /**

@@ -30,6 +30,7 @@ export const SUITES: readonly Suite[] = [
       'echo-grpc-rollout',
       'gateway-pod-kill',
       'dex-ws-spike-hpa',
+      'proxy-ws-spike-hpa',
       'tracer-daemonset-rollout',
       'proxy-node-loss',
       'gateway-store-latency',

@@ -137,6 +137,19 @@ export interface ScoringTargets {
     replicaRange?: { min: number; max: number };
     /** Filled by the plan: where perPodRate came from (the HPA's own request-rate target, or the scenario's figure). */
     perPodRateBasis?: string;
+    /**
+     * Filled by the plan when the deployed HPA scales on active connections: its per-pod target at
+     * this scale (what a WS step needs is sessions plus k6's pooled connections over it).
+     */
+    perPodConnections?: number;
+    perPodConnectionsBasis?: string;
+    /**
+     * The seed metric (e.g. active_connections) that must have driven each step's first scale-up,
+     * as its SuccessfulRescale event names it: a step the wrong signal explains does not pass.
+     */
+    expectDrivenBy?: string;
+    /** Filled by the plan: External metric names the deployed HPA reports → the seed metric each serves. */
+    metricNames?: Record<string, string>;
   };
   drain?: {
     /** Failed requests attributable to one pod's termination window, above baseline. */

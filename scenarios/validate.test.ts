@@ -146,7 +146,7 @@ describe('the catalogue', () => {
   it('loads and validates one scenario per file covering all five systems', async () => {
     const catalogue = await loadCatalogue();
     expect([...catalogue.keys()].sort()).toEqual(
-      ['dex-ws-spike-hpa', 'echo-grpc-rollout', 'gateway-pod-kill', 'gateway-store-latency', 'proxy-node-loss', 'proxy-pod-kill', 'proxy-rollout', 'proxy-spike-hpa', 'tracer-daemonset-rollout'].sort(),
+      ['dex-ws-spike-hpa', 'echo-grpc-rollout', 'gateway-pod-kill', 'gateway-store-latency', 'proxy-node-loss', 'proxy-pod-kill', 'proxy-rollout', 'proxy-spike-hpa', 'proxy-ws-spike-hpa', 'tracer-daemonset-rollout'].sort(),
     );
     expect(new Set([...catalogue.values()].map((s) => s.system))).toEqual(new Set(['aenebris', 'ephemos', 's3-gateway', 'basebook', 'ebpf-tracer']));
     for (const suite of SUITES) for (const name of suite.scenarios) expect(catalogue.has(name), `${suite.name}: ${name}`).toBe(true);

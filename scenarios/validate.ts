@@ -332,7 +332,7 @@ export function validateScenario(raw: unknown, file: string): Scenario {
   if (needs.metricsApi !== undefined) c.boolean(needs.metricsApi, 'needs.metricsApi');
   if (needs.keda !== undefined) c.boolean(needs.keda, 'needs.keda');
   if (scoring.hpa !== undefined) {
-    const h = c.object(scoring.hpa, 'scoring.hpa', ['workload', 'perPodRate', 'maxReactionS', 'maxReadyS'], ['maxOvershoot', 'maxFlaps', 'scaleDownStabilizationS']);
+    const h = c.object(scoring.hpa, 'scoring.hpa', ['workload', 'perPodRate', 'maxReactionS', 'maxReadyS'], ['maxOvershoot', 'maxFlaps', 'scaleDownStabilizationS', 'expectDrivenBy']);
     const w = workloadRef(h.workload, 'scoring.hpa.workload');
     if (kinds.get(w) !== 'Deployment') c.fail('scoring.hpa.workload', `names DaemonSet workload '${w}'; an HPA scales a Deployment`);
     c.positive(h.perPodRate, 'scoring.hpa.perPodRate');
@@ -343,6 +343,11 @@ export function validateScenario(raw: unknown, file: string): Scenario {
     if (h.maxFlaps !== undefined) c.count(h.maxFlaps, 'scoring.hpa.maxFlaps', 0);
     if (h.scaleDownStabilizationS !== undefined) c.nonNegative(h.scaleDownStabilizationS, 'scoring.hpa.scaleDownStabilizationS');
     if (needs.metricsApi !== true) c.fail('needs.metricsApi', 'must be true when scoring.hpa is set (the HPA reads the metrics API)');
+    if (h.expectDrivenBy !== undefined) {
+      const m = c.string(h.expectDrivenBy, 'scoring.hpa.expectDrivenBy');
+      // only a ScaledObject's events name a seed metric the score can map back
+      if (needs.keda !== true) c.fail('scoring.hpa.expectDrivenBy', `names seed metric '${m}', which only KEDA's ScaledObject serves here: set needs.keda`);
+    }
   }
   if (scoring.drain !== undefined) {
     const d = c.object(scoring.drain, 'scoring.drain', ['maxFailedPerPod', 'maxAbnormalWsPerPod', 'exitWithinGrace']);

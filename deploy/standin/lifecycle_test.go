@@ -245,3 +245,52 @@ func TestHTTPDrainClosesWebSocketWith1001(t *testing.T) {
 }
 
 func itoa(n int) string { return strconv.Itoa(n) }
+
+// The seeds' HPA scales on active_connections: a WebSocket session must count after its upgrade
+// hijacks the connection away from net/http, and stop counting when it ends.
+func TestActiveConnectionsCountWebSocketSessions(t *testing.T) {
+	l, _, _ := newTestLifecycle(t, DrainGraceful)
+	s := NewStandin("upstream", l.Witness, l, 0)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	port := ln.Addr().(*net.TCPAddr).Port
+	ln.Close()
+	if err := runUpstream(s, Config{Bind: "127.0.0.1", PortOffset: port - 8080}); err != nil {
+		t.Fatalf("listen: %v", err)
+	}
+	gauge := func() string {
+		var buf bytes.Buffer
+		s.Reg.Write(&buf)
+		for _, line := range strings.Split(buf.String(), "\n") {
+			if strings.HasPrefix(line, "active_connections ") {
+				return line
+			}
+		}
+		return "(absent)"
+	}
+	base := "127.0.0.1:" + itoa(port)
+	var sessions []*websocket.Conn
+	for i := 0; i < 3; i++ {
+		ws, _, err := websocket.DefaultDialer.Dial("ws://"+base+"/ws", nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sessions = append(sessions, ws)
+	}
+	waitFor := func(want string) {
+		for i := 0; i < 100 && gauge() != want; i++ {
+			time.Sleep(10 * time.Millisecond)
+		}
+		if got := gauge(); got != want {
+			t.Fatalf("gauge %q, want %q", got, want)
+		}
+	}
+	waitFor("active_connections 3")
+	for _, ws := range sessions {
+		_ = ws.WriteMessage(websocket.CloseMessage, websocket.FormatCloseMessage(1000, ""))
+		ws.Close()
+	}
+	waitFor("active_connections 0")
+}

@@ -11,7 +11,7 @@ import (
 	"net"
 	"net/http"
 	"strconv"
-	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -24,7 +24,8 @@ type Standin struct {
 
 	httpReqs    *Family
 	httpDur     *Family
-	activeConns *Family
+	// client connections still speaking HTTP; hijacked ones (WebSockets) count through the witness
+	httpConns atomic.Int64
 	wsTotal     *Family
 	// untracked paths: probes and metrics are not traffic.
 	untracked map[string]bool
@@ -35,7 +36,10 @@ func NewStandin(role string, w *Witness, l *Lifecycle, cost time.Duration) *Stan
 	s := &Standin{Role: role, W: w, L: l, Reg: reg, Cost: cost, untracked: map[string]bool{"/metrics": true}}
 	s.httpReqs = reg.Counter("http_requests_total", "HTTP requests by method and status code.", "method", "code")
 	s.httpDur = reg.Histogram("http_request_duration_seconds", "HTTP request latency.", DefaultBuckets, "method")
-	s.activeConns = reg.Gauge("active_connections", "Open client connections.")
+	// The seeds' connection metric (an HPA target): HTTP connections plus open WebSocket sessions,
+	// whose hijacked connections leave net/http's view at the upgrade.
+	reg.Func("active_connections", "Open client connections (HTTP and WebSocket).", "gauge", nil,
+		func() []Sample { return []Sample{{Value: float64(s.httpConns.Load() + w.WSOpen())}} })
 	s.wsTotal = reg.Counter("websocket_connections_total", "WebSocket sessions accepted.")
 	reg.RegisterWitness(w)
 	return s
@@ -119,19 +123,16 @@ func (s *Standin) Serve(name, addr string, handler http.Handler, tlsCfg *tls.Con
 	if err != nil {
 		return err
 	}
-	var mu sync.Mutex
 	srv := &http.Server{
 		Handler:           handler,
 		ReadHeaderTimeout: 10 * time.Second,
 		IdleTimeout:       90 * time.Second,
 		ConnState: func(_ net.Conn, st http.ConnState) {
-			mu.Lock()
-			defer mu.Unlock()
 			switch st {
 			case http.StateNew:
-				s.activeConns.With().Add(1)
+				s.httpConns.Add(1)
 			case http.StateClosed, http.StateHijacked:
-				s.activeConns.With().Add(-1)
+				s.httpConns.Add(-1)
 			}
 		},
 	}

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { limitOpenRate, planToShape, toShapeStages, vuBudget } from './shape.ts';
+import { limitOpenRate, planToShape, toShapeStages } from './shape.ts';
+import { vuBudget } from '../../scenarios/k6/vu-pool.ts';
 import { loadOnlyPlan } from './load-only-plan.ts';
 import { k6Options } from '../../scenarios/k6/options.ts';
 import { stageAt } from '../../scenarios/k6/shape.ts';

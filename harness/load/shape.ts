@@ -2,6 +2,7 @@
 // stage, a gap a stage at 0), VU budgets sized from the peak rate, URLs from the targets.
 import type { Plan, PlannedStage } from '../plan/types.ts';
 import type { LoadShape, RateStream, ShapeStage, WsShape } from '../../scenarios/k6/shape.ts';
+import { vuBudget } from '../../scenarios/k6/vu-pool.ts';
 
 export interface LoadTargets {
   /** Base URL of the HTTP entry, e.g. http://127.0.0.1:30080 */
@@ -10,20 +11,6 @@ export interface LoadTargets {
   ws?: string;
   /** host:port of the gRPC echo service. */
   grpc?: string;
-}
-
-/**
- * Arrival-rate VUs: pre-allocated while k6 sits paused (a VU started mid-test costs a script
- * compile and drops iterations meanwhile) for ~500 ms of latency at peak, with a reserve for
- * ~2 s. A spike that saturates pods until the HPA catches up is what the harness measures, so
- * the generator must keep offering the planned rate while latency climbs: with a 500 ms reserve a
- * real proxy-spike-hpa on kind dropped 1.7 % (p99 515 ms), and the verdict fails a run that
- * drops more than 1 %. VUs are cheap when idle: 800 pre-allocated cost k6 120 MB here.
- */
-export function vuBudget(peakRate: number): { preAllocatedVUs: number; maxVUs: number } {
-  const preAllocatedVUs = Math.min(2000, Math.max(50, Math.ceil(peakRate / 2)));
-  const maxVUs = Math.min(5000, Math.max(preAllocatedVUs * 2, Math.ceil(peakRate * 2)));
-  return { preAllocatedVUs, maxVUs };
 }
 
 /** k6 stages from planned stages; targets rounded to integers (k6 takes whole numbers). */

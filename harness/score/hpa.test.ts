@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { readFixture } from '../../test/fixtures/timelines/read.ts';
 import type { EventRecord, HpaRecord, Timeline } from '../timeline/types.ts';
-import { hpaReaction, rescaleDrivenBy } from './hpa.ts';
+import { hpaReaction, rescaleDrivenBy, seedMetricOf } from './hpa.ts';
 import { readRecorded } from '../../test/fixtures/timelines/recorded.ts';
 
 function hpaAt(t: Timeline, s: number, current: number, desired: number): HpaRecord {
@@ -147,5 +147,66 @@ describe('which metric drove a rescale (the SuccessfulRescale event)', () => {
     const step = score!.steps[0]!;
     expect(step.firstIncrease?.drivenBy).toBe('cpu resource utilization (percentage of request)');
     expect(checks.find((c) => c.id === `hpa.reaction/${step.stage}`)!.message).toContain('driven by cpu resource utilization (percentage of request) (its SuccessfulRescale event)');
+  });
+});
+
+describe('a step of WebSocket sessions, and the metric that must drive it', () => {
+  const external = (size: number, metric: string) =>
+    `New size: ${size}; reason: external metric ${metric}(&LabelSelector{MatchLabels:map[string]string{scaledobject.keda.sh/name: aenebris,},MatchExpressions:[]LabelSelectorRequirement{},}) above target`;
+  /** hpa-spike with its request rate held flat and the step moved to WS sessions (25 → 200), scored on connections. */
+  function wsStep(firstUpMetric: string): Timeline {
+    const t = readFixture('hpa-spike');
+    const http = t.plan.load.http!;
+    http.stages = http.stages.map((s) => ({ ...s, fromTarget: 150, toTarget: 150 }));
+    t.plan.load.ws = {
+      entry: { workload: 'proxy', port: 'http', path: '/ws' },
+      stages: [
+        { name: 'base', startS: 0, endS: 30, fromTarget: 25, toTarget: 25 },
+        { name: 'spike', startS: 30, endS: 120, fromTarget: 200, toTarget: 200 },
+      ],
+      perShardPeak: 200,
+      messagesPerSecond: 1,
+      openRate: 100,
+    };
+    t.plan.connections = { atScale: 250, fullScale: 40_050, scale: 0.0062, reason: 'test' };
+    Object.assign(t.plan.scoring.hpa!, {
+      perPodConnections: 51.667,
+      replicaRange: { min: 2, max: 6 },
+      expectDrivenBy: 'active_connections',
+      metricNames: { 's2-prometheus': 'http_requests_per_second', 's3-prometheus': 'active_connections' },
+    });
+    for (const s of t.load!.seconds) {
+      const held = s.at - t.loadStartedAt! >= 31_000 ? 200 : 25;
+      s.ws = { open: held, held, opened: 0, closedByCode: {}, messagesSent: held, messagesReceived: held, messageLatencyP95Ms: 2, reconnectP95Ms: null };
+    }
+    for (const r of t.kube) if (r.kind === 'event' && r.message.startsWith('New size: 4')) r.message = external(4, firstUpMetric);
+    return t;
+  }
+
+  it('steps on sessions, timed from 90 % of them, needing (sessions + pooled connections) / per-pod connections', () => {
+    const { score, checks } = hpaReaction(wsStep('s3-prometheus'));
+    const step = score!.steps[0]!;
+    expect([step.stage, step.unit, step.fromTarget, step.toTarget]).toEqual(['spike', 'sessions', 25, 200]);
+    expect(step.stepStartAt).toBe(readFixture('hpa-spike').loadStartedAt! + 31_000);
+    expect(step.neededReplicas).toBe(5); // ceil((200 + 50) / 51.667)
+    expect(step.neededBasis).toBe('200 sessions + 50 pooled HTTP connections at 51.667 connections per pod');
+    const driven = checks.find((c) => c.id === 'hpa.driven-by/spike')!;
+    expect(driven.status).toBe('pass');
+    expect(driven.message).toBe('HPA aenebris 2→4 in step spike was driven by external metric s3-prometheus (active_connections); expected active_connections');
+  });
+
+  it('fails a step the wrong metric explains, naming it', () => {
+    const driven = hpaReaction(wsStep('s2-prometheus')).checks.find((c) => c.id === 'hpa.driven-by/spike')!;
+    expect(driven.status).toBe('fail');
+    expect(driven.measured).toBe('http_requests_per_second');
+    expect(driven.message).toContain('driven by external metric s2-prometheus (http_requests_per_second); expected active_connections');
+  });
+
+  it('fails when no event names the metric, and maps only names the plan knows', () => {
+    const t = wsStep('s3-prometheus');
+    t.kube = t.kube.filter((r) => !(r.kind === 'event' && r.message.startsWith('New size: 4')));
+    expect(hpaReaction(t).checks.find((c) => c.id === 'hpa.driven-by/spike')!.status).toBe('fail');
+    expect(seedMetricOf('external metric s9-prometheus', { 's3-prometheus': 'active_connections' })).toBeNull();
+    expect(seedMetricOf('cpu resource utilization (percentage of request)', { 's3-prometheus': 'active_connections' })).toBeNull();
   });
 });

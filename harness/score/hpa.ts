@@ -25,10 +25,51 @@ function hpaTarget(t: Timeline): { hpa: string; workload: string } | null {
   return { hpa: name, workload: name };
 }
 
-function stepStream(t: Timeline): { stages: NonNullable<Timeline['plan']['load']['http']>['stages']; rate: (s: LoadSecond) => number } | null {
-  if (t.plan.load.http) return { stages: t.plan.load.http.stages, rate: (s) => s.requests };
-  if (t.plan.load.grpc) return { stages: t.plan.load.grpc.stages, rate: (s) => s.grpc?.requests ?? 0 };
-  return null;
+type Stages = NonNullable<Timeline['plan']['load']['http']>['stages'];
+interface StepStream {
+  stages: Stages;
+  rate: (s: LoadSecond) => number;
+  /** What the stream's targets count, for messages. */
+  unit: 'req/s' | 'sessions';
+  kind: 'http' | 'grpc' | 'ws';
+}
+
+/**
+ * The stream whose stages step up: HTTP, then gRPC, then WS sessions (a scenario that steps its
+ * sessions under steady requests scales on connections). Without a step, the first rate stream.
+ */
+function stepStream(t: Timeline): StepStream | null {
+  const { http, grpc, ws } = t.plan.load;
+  const candidates: StepStream[] = [
+    ...(http ? [{ stages: http.stages, rate: (s: LoadSecond) => s.requests, unit: 'req/s' as const, kind: 'http' as const }] : []),
+    ...(grpc ? [{ stages: grpc.stages, rate: (s: LoadSecond) => s.grpc?.requests ?? 0, unit: 'req/s' as const, kind: 'grpc' as const }] : []),
+    ...(ws ? [{ stages: ws.stages, rate: (s: LoadSecond) => s.ws?.held ?? s.ws?.open ?? 0, unit: 'sessions' as const, kind: 'ws' as const }] : []),
+  ];
+  const rises = (st: Stages) => st.some((x, i) => i > 0 && x.toTarget > st[i - 1]!.toTarget);
+  return candidates.find((c) => rises(c.stages)) ?? candidates.find((c) => c.kind !== 'ws') ?? null;
+}
+
+/** The seed metric an HPA metric name serves ("external metric s3-prometheus" → active_connections), when the plan knows it. */
+export function seedMetricOf(drivenBy: string, names: Readonly<Record<string, string>> | undefined): string | null {
+  const m = /(s\d+-[a-z]+)$/.exec(drivenBy.trim());
+  return (m && names?.[m[1]!]) ?? null;
+}
+
+/** Replicas a step's target needs: requests over the per-pod rate, or held connections over the per-pod connection target. */
+function neededFor(t: Timeline, stream: StepStream, toTarget: number, h: NonNullable<Timeline['plan']['scoring']['hpa']>): { needed: number; basis: string } {
+  if (stream.kind === 'ws' && h.perPodConnections !== undefined) {
+    // k6 also holds its rate streams' pooled connections: the plan's total less the WS peak
+    const wsPeak = Math.max(...stream.stages.map((x) => x.toTarget));
+    const pooled = Math.max(0, (t.plan.connections?.atScale ?? wsPeak) - wsPeak);
+    return { needed: Math.ceil((toTarget + pooled) / h.perPodConnections), basis: `${toTarget} sessions + ${pooled} pooled HTTP connections at ${h.perPodConnections} connections per pod` };
+  }
+  return { needed: Math.ceil(toTarget / h.perPodRate), basis: `${toTarget} ${stream.unit} at ${h.perPodRate} req/s per pod` };
+}
+
+/** "external metric s3-prometheus (active_connections)" where the plan maps the name. */
+function drivenLabel(drivenBy: string, names: Readonly<Record<string, string>> | undefined): string {
+  const seed = seedMetricOf(drivenBy, names);
+  return seed ? `${drivenBy} (${seed})` : drivenBy;
 }
 
 function parseNewSize(message: string): number | null {
@@ -278,7 +319,7 @@ function loadSteps({ t, h, hpa, zero, records, rollouts, changes }: HpaInputs): 
           measured: null,
           limit: `<= ${h.maxReactionS}`,
           window: { from: plannedStartAt, to: loadStart + st.endS * 1000 },
-          message: `step ${st.name} (${stepFrom} → ${st.toTarget} req/s) was planned at ${atLabel(zero, plannedStartAt)} but the load series ended at ${atLabel(zero, loadEnd(t))}${t.interrupted ? ` (run interrupted: ${t.interrupted.reason})` : ' with no interruption recorded'}`,
+          message: `step ${st.name} (${stepFrom} → ${st.toTarget} ${stream.unit}) was planned at ${atLabel(zero, plannedStartAt)} but the load series ended at ${atLabel(zero, loadEnd(t))}${t.interrupted ? ` (run interrupted: ${t.interrupted.reason})` : ' with no interruption recorded'}`,
         });
         continue;
       }
@@ -295,7 +336,7 @@ function loadSteps({ t, h, hpa, zero, records, rollouts, changes }: HpaInputs): 
       const peakReady = peak !== null && peakAt !== null ? rollouts.find((r) => r.at >= peakAt && r.ready >= peak) : undefined;
       // within the deployed HPA's bounds when the plan knows them: at small scale the seed's
       // per-pod rate would otherwise "need" far more replicas than the overlay allows
-      const raw = Math.ceil(st.toTarget / h.perPodRate);
+      const { needed: raw, basis: neededBasis } = neededFor(t, stream, st.toTarget, h);
       const needed = h.replicaRange ? Math.min(h.replicaRange.max, Math.max(h.replicaRange.min, raw)) : raw;
       // Only seconds with requests are evidence; "hold again" is searched from the first broken
       // second (a step that never broke holds from its start).
@@ -329,6 +370,8 @@ function loadSteps({ t, h, hpa, zero, records, rollouts, changes }: HpaInputs): 
         peakDesired: peak,
         peakReadyAt: peakReady?.at ?? null,
         neededReplicas: needed,
+        neededBasis,
+        unit: stream.unit,
         overshoot: peak !== null ? peak - needed : null,
         sloBroken: broken,
         sloHeldAgainAt: heldAt,
@@ -337,7 +380,7 @@ function loadSteps({ t, h, hpa, zero, records, rollouts, changes }: HpaInputs): 
       steps.push(step);
       if (!reached) {
         notes.push(
-          `HPA step '${st.name}': the achieved rate never reached ${STEP_REACHED * 100} % of ${st.toTarget} req/s (max ${maxAchieved}); the step is timed from its planned start ${atLabel(zero, plannedStartAt)}.`,
+          `HPA step '${st.name}': the achieved ${stream.kind === 'ws' ? 'sessions' : 'rate'} never reached ${STEP_REACHED * 100} % of ${st.toTarget} ${stream.unit} (max ${maxAchieved}); the step is timed from its planned start ${atLabel(zero, plannedStartAt)}.`,
         );
       }
       checks.push(...stepChecks(zero, hpa, step, h));
@@ -365,8 +408,8 @@ function stepChecks(zero: EpochMs, hpa: string, s: HpaStep, h: NonNullable<Timel
     limit: `<= ${h.maxReactionS}`,
     window: win,
     message: inc
-      ? `HPA ${hpa} raised desired ${inc.from}→${inc.to} ${s.reactionS} s after step ${s.stage} started (${atLabel(zero, s.stepStartAt)}, ${s.toTarget} req/s), ${inc.drivenBy ? `driven by ${inc.drivenBy} (its SuccessfulRescale event)` : 'no SuccessfulRescale event names the metric'}; limit ${h.maxReactionS} s`
-      : `HPA ${hpa} did not raise desiredReplicas during step ${s.stage} (${span}, ${s.toTarget} req/s); limit ${h.maxReactionS} s`,
+      ? `HPA ${hpa} raised desired ${inc.from}→${inc.to} ${s.reactionS} s after step ${s.stage} started (${atLabel(zero, s.stepStartAt)}, ${s.toTarget} ${s.unit ?? 'req/s'}), ${inc.drivenBy ? `driven by ${drivenLabel(inc.drivenBy, h.metricNames)} (its SuccessfulRescale event)` : 'no SuccessfulRescale event names the metric'}; limit ${h.maxReactionS} s`
+      : `HPA ${hpa} did not raise desiredReplicas during step ${s.stage} (${span}, ${s.toTarget} ${s.unit ?? 'req/s'}); limit ${h.maxReactionS} s`,
   });
   checks.push({
     id: `hpa.ready/${s.stage}`,
@@ -392,7 +435,27 @@ function stepChecks(zero: EpochMs, hpa: string, s: HpaStep, h: NonNullable<Timel
       measured: s.overshoot,
       limit: `<= ${h.maxOvershoot}`,
       window: win,
-      message: `HPA ${hpa} peaked at ${s.peakDesired} replicas in step ${s.stage}; ${s.toTarget} req/s at ${h.perPodRate} req/s per pod needs ${s.neededReplicas}: overshoot ${s.overshoot}, limit ${h.maxOvershoot}`,
+      message: `HPA ${hpa} peaked at ${s.peakDesired} replicas in step ${s.stage}; ${s.neededBasis ?? `${s.toTarget} req/s at ${h.perPodRate} req/s per pod`} needs ${s.neededReplicas}: overshoot ${s.overshoot}, limit ${h.maxOvershoot}`,
+    });
+  }
+  if (h.expectDrivenBy) {
+    // Which signal explains the scale-up is the point of a custom-metric scenario: a step the
+    // wrong metric (or no event) explains does not pass.
+    const seedMetric = inc?.drivenBy ? seedMetricOf(inc.drivenBy, h.metricNames) : null;
+    checks.push({
+      id: `hpa.driven-by/${s.stage}`,
+      area: 'hpa',
+      subject: subj,
+      metric: 'metric that drove the first scale-up',
+      status: seedMetric === h.expectDrivenBy ? 'pass' : 'fail',
+      measured: seedMetric ?? inc?.drivenBy ?? null,
+      limit: h.expectDrivenBy,
+      window: win,
+      message: inc
+        ? inc.drivenBy
+          ? `HPA ${hpa} ${inc.from}→${inc.to} in step ${s.stage} was driven by ${drivenLabel(inc.drivenBy, h.metricNames)}; expected ${h.expectDrivenBy}`
+          : `HPA ${hpa} ${inc.from}→${inc.to} in step ${s.stage} has no SuccessfulRescale event naming its metric; expected ${h.expectDrivenBy}`
+        : `HPA ${hpa} did not scale up in step ${s.stage}, so nothing shows ${h.expectDrivenBy} driving it`,
     });
   }
   checks.push({

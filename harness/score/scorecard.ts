@@ -203,6 +203,10 @@ export interface HpaStep {
   peakReadyAt: EpochMs | null;
   /** Replicas the step's target needs at the seed's per-pod rate: ceil(target / perPodRate). */
   neededReplicas: number;
+  /** How neededReplicas was computed (absent in scorecards written before it). */
+  neededBasis?: string;
+  /** What the step's targets count (absent before WS steps: req/s). */
+  unit?: 'req/s' | 'sessions';
   overshoot: number | null;
   /** Whether any second of the step broke the SLOs (failure ratio or p99). */
   sloBroken: boolean;
