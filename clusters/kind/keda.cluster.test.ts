@@ -3,7 +3,8 @@
 // translation in deploy/keda-scaled-object.ts) makes an HPA by the seed's name whose External
 // metrics come from a real Prometheus in the cluster through KEDA's metrics API server.
 // Bounded: every wait has a deadline; no traffic leaves the cluster.
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
@@ -17,6 +18,9 @@ import { buildStandinImage } from '../../deploy/image.ts';
 import { ensureK6 } from '../../harness/tools/k6.ts';
 import { SHAPE_ENV, type LoadShape } from '../../scenarios/k6/shape.ts';
 import { prometheusManifests, prometheusServiceUrl, PROMETHEUS_NAME } from '../../harness/load/in-cluster/manifests.ts';
+import { readJson, runScenarioCli } from '../../test/cluster/scenario-cli.ts';
+import type { HpaRecord, Timeline } from '../../harness/timeline/types.ts';
+import type { Scorecard } from '../../harness/score/scorecard.ts';
 
 const NAME = 'kch-keda-itest';
 const NS = 'kch-keda-t';
@@ -177,5 +181,56 @@ describe('KEDA add-on on kind', () => {
     expect(desired).toBe(2);
     expect(events.stdout).toMatch(/New size: 2; reason: external metric s2-prometheus/);
     await kc(['-n', NS, 'delete', 'pod', 'k6-load', '--wait=false']);
+  }, 900_000);
+});
+
+// The KEDA scenarios as a user runs them, on this cluster through the existing provider (it has no
+// NodePorts, so the load comes from runner pods), with the kind overlay turned into ScaledObjects.
+// Short versions (--duration): what is checked is which metric drove the scale-up, not the SLOs of a long run.
+describe('KEDA scenarios through the CLI', () => {
+  const out = mkdtempSync(join(tmpdir(), 'kch-keda-runs-'));
+  const run = (args: string[]) =>
+    runScenarioCli([...args, '--provider', 'existing', '--name', cluster.context, '--set', 'proxy.overlay=kind', '--set', 'upstream.overlay=kind', '--out', out], {
+      timeoutMs: 900_000,
+      env: { ...process.env, KUBECONFIG: cluster.kubeconfigPath },
+    });
+  const scored = (runDir: string) => ({ t: readJson<Timeline>(join(runDir, 'timeline.json')), card: readJson<{ scorecard: Scorecard }>(join(runDir, 'report.json')).scorecard });
+
+  beforeAll(async () => {
+    // the earlier tests' namespace holds a scaled Deployment: free its CPU for the runs
+    await kc(['delete', 'namespace', NS, '--wait=true', '--timeout=120s'], { timeoutMs: 130_000, nothrow: true });
+  }, 200_000);
+
+  it('proxy-ws-spike-hpa: a wave of WS sessions scales the proxy on active_connections while CPU stays under its target', async () => {
+    const r = await run(['proxy-ws-spike-hpa', '--duration', '100']);
+    expect(r.runDir, r.output.slice(-3000)).not.toBe('');
+    const { t, card } = scored(r.runDir);
+    expect(t.plan.addons).toEqual(['keda']);
+    expect(t.plan.loadFrom).toBe('cluster');
+    const step = card.hpa!.steps[0]!;
+    progress(`ws wave: ${step.fromTarget} → ${step.toTarget} sessions; first increase ${JSON.stringify(step.firstIncrease)}; reaction ${step.reactionS} s`);
+    expect(step.unit).toBe('sessions');
+    expect(card.checks.find((c) => c.id === `hpa.driven-by/${step.stage}`)?.status, step.firstIncrease?.eventMessage ?? 'no event').toBe('pass');
+    // CPU never explained it: every status the observer saw read CPU under the seed's 70 %
+    const cpu = t.kube.filter((x): x is HpaRecord => x.kind === 'hpa' && x.name === 'aenebris').map((x) => x.metrics.cpu).filter((v): v is number => typeof v === 'number');
+    expect(cpu.length).toBeGreaterThan(0);
+    expect(Math.max(...cpu)).toBeLessThan(70);
+    expect(t.load!.totals.requests).toBe(t.witnesses.k6Summaries.reduce((a, s) => a + s.requests, 0));
+    expect(r.code, r.output.slice(-3000)).toBe(0);
+  }, 900_000);
+
+  it('proxy-spike-hpa with KEDA: the request rate drives the step, and the reaction is the SuccessfulRescale event', async () => {
+    // no CPU cost per request: the seed's CPU target would otherwise share the step with the rate
+    const r = await run(['proxy-spike-hpa', '--duration', '90', '--set', 'needs.keda=true', '--set', 'proxy.cpuCostMicros=0', '--set', 'scoring.hpa.expectDrivenBy=http_requests_per_second']);
+    expect(r.runDir, r.output.slice(-3000)).not.toBe('');
+    const { t, card } = scored(r.runDir);
+    expect(t.plan.addons).toEqual(['keda']);
+    const step = card.hpa!.steps[0]!;
+    progress(`spike: ${step.fromTarget} → ${step.toTarget} req/s; first increase ${JSON.stringify(step.firstIncrease)}; reaction ${step.reactionS} s`);
+    expect(card.checks.find((c) => c.id === `hpa.driven-by/${step.stage}`)?.status, step.firstIncrease?.eventMessage ?? 'no event').toBe('pass');
+    // the reaction is timed to the status change its event witnesses (within 1 s)
+    expect(step.firstIncrease!.eventAt).not.toBeNull();
+    expect(Math.abs(step.firstIncrease!.eventAt! - step.firstIncrease!.at)).toBeLessThanOrEqual(1000);
+    expect(r.code, r.output.slice(-3000)).toBe(0);
   }, 900_000);
 });

@@ -2,8 +2,8 @@
 // with their witnesses, on the cluster project's shared cluster (kept with --keep-cluster; the
 // project's global teardown deletes it). Each run is short (60–120 s of load) and bounded.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, readdirSync } from 'node:fs';
+import type { ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { EventRecord, HpaRecord, Timeline, WorkloadCountersRecord, WorkloadLogRecord } from '../timeline/types.ts';
@@ -12,49 +12,15 @@ import type { Scorecard } from '../score/scorecard.ts';
 import { exec } from '../base/exec.ts';
 import { ownScenarioFolder, OWN_IMAGE } from './own-scenario.fixture.ts';
 import { SHARED_CLUSTER, sharedCluster } from '../../test/cluster/shared-cluster.ts';
+import { readJson, runScenarioCli, type CliRun } from '../../test/cluster/scenario-cli.ts';
 
 const CLUSTER = SHARED_CLUSTER;
 const out = mkdtempSync(join(tmpdir(), 'kch-e2e-'));
 
-interface CliRun {
-  code: number | null;
-  output: string;
-  runDir: string;
-}
-
-/** Runs `npm run scenario` as a user would; optionally sends SIGINT once `interruptWhen` matches. */
+/** Runs `npm run scenario` as a user would; optionally sends SIGINT 5 s after `interruptWhen` matches. */
 function scenario(args: string[], interruptWhen?: RegExp, timeoutMs = 600_000): Promise<CliRun> {
-  return new Promise((resolve, reject) => {
-    // One process (node --import tsx), so SIGINT reaches the CLI itself as a user's Ctrl-C would.
-    const child = spawn(process.execPath, ['--import', 'tsx', 'harness/cli/scenario.ts', ...args, '--name', CLUSTER, '--keep-cluster', '--out', out], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let output = '';
-    let interrupted = false;
-    const onData = (b: Buffer) => {
-      output += b.toString();
-      process.stdout.write(b);
-      if (interruptWhen && !interrupted && interruptWhen.test(output)) {
-        interrupted = true;
-        setTimeout(() => child.kill('SIGINT'), 5000);
-      }
-    };
-    child.stdout.on('data', onData);
-    child.stderr.on('data', onData);
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`scenario ${args.join(' ')} did not finish in ${timeoutMs} ms\n${output.slice(-3000)}`));
-    }, timeoutMs);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      const m = /run (\S+) → (\S+)/.exec(output);
-      resolve({ code, output, runDir: m?.[2] ?? '' });
-    });
-  });
-}
-
-function readJson<T>(path: string): T {
-  return JSON.parse(readFileSync(path, 'utf8')) as T;
+  const interrupt = async (_: string, child: ChildProcess) => void setTimeout(() => child.kill('SIGINT'), 5000);
+  return runScenarioCli([...args, '--name', CLUSTER, '--keep-cluster', '--out', out], { timeoutMs, ...(interruptWhen ? { whenStarted: interrupt, startedWhen: interruptWhen } : {}) });
 }
 
 /**

@@ -3,55 +3,20 @@
 // cluster project's shared cluster (kept with --keep-cluster; its global teardown deletes it);
 // each run makes and deletes its own namespace, is short (20–30 s of load, 2 runners) and bounded.
 import { beforeAll, describe, expect, it } from 'vitest';
-import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Timeline } from '../../timeline/types.ts';
 import { SHARED_CLUSTER, sharedCluster } from '../../../test/cluster/shared-cluster.ts';
+import { readJson, runScenarioCli, type CliRun } from '../../../test/cluster/scenario-cli.ts';
 
 const CLUSTER = SHARED_CLUSTER;
 const out = mkdtempSync(join(tmpdir(), 'kch-incluster-'));
 
-interface CliRun {
-  code: number | null;
-  output: string;
-  runDir: string;
-}
-
-/** `npm run scenario` as a user runs it; `whenStarted` runs once the load has started. */
+/** `npm run scenario` on the shared cluster (unless the args name a provider); `whenStarted` runs once the runners resumed. */
 function scenario(args: string[], whenStarted?: (output: string) => Promise<void>, timeoutMs = 600_000, env: NodeJS.ProcessEnv = process.env): Promise<CliRun> {
-  return new Promise((resolve, reject) => {
-    const target = args.includes('--provider') ? [] : ['--name', CLUSTER, '--keep-cluster'];
-    const child = spawn(process.execPath, ['--import', 'tsx', 'harness/cli/scenario.ts', ...args, ...target, '--out', out], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-      env,
-    });
-    let output = '';
-    let fired = false;
-    const onData = (b: Buffer) => {
-      output += b.toString();
-      process.stdout.write(b);
-      if (whenStarted && !fired && /load: resumed \d+ runner/.test(output)) {
-        fired = true;
-        void whenStarted(output).catch((e: unknown) => process.stdout.write(`whenStarted failed: ${String(e)}\n`));
-      }
-    };
-    child.stdout.on('data', onData);
-    child.stderr.on('data', onData);
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`scenario ${args.join(' ')} did not finish in ${timeoutMs} ms\n${output.slice(-3000)}`));
-    }, timeoutMs);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, output, runDir: /run (\S+) → (\S+)/.exec(output)?.[2] ?? '' });
-    });
-  });
-}
-
-function readJson<T>(path: string): T {
-  return JSON.parse(readFileSync(path, 'utf8')) as T;
+  const target = args.includes('--provider') ? [] : ['--name', CLUSTER, '--keep-cluster'];
+  return runScenarioCli([...args, ...target, '--out', out], { ...(whenStarted ? { whenStarted } : {}), timeoutMs, env });
 }
 
 describe('load from inside the cluster (kind)', () => {
@@ -92,7 +57,8 @@ describe('load from inside the cluster (kind)', () => {
       600_000,
       { ...process.env, KUBECONFIG: cluster.kubeconfigPath },
     );
-    expect(run.output).toMatch(/images: loaded straight into the nodes — the context is kind cluster 'kch-shared' on this machine's podman/);
+    expect(run.output).toMatch(/images: kind load reaches the nodes — the context is kind cluster 'kch-shared' on this machine's podman/);
+    expect(run.output).toMatch(/images: loaded with kind load into cluster 'kch-shared' \(no --registry\)/);
     expect(run.runDir, run.output.slice(-2000)).not.toBe('');
     const t = readJson<Timeline>(join(run.runDir, 'timeline.json'));
     expect(t.plan.provider).toBe('existing');
