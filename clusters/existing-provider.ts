@@ -108,8 +108,8 @@ export class ExistingProvider implements ClusterProvider {
     const loader = 'engine' in local && kind ? { loadImages: kindArchiveLoader(local.engine, kind.cluster, progress) } : {};
     progress(
       'engine' in local
-        ? `images: loaded straight into the nodes — the context is kind cluster '${kind!.cluster}' on this machine's ${local.engine} (kind load, no registry)`
-        : `images: cannot be loaded into the nodes (${local.why}); the nodes pull from registries only`,
+        ? `images: kind load reaches the nodes — the context is kind cluster '${kind!.cluster}' on this machine's ${local.engine} (no registry needed)`
+        : `images: kind load cannot reach the nodes (${local.why}); they pull from registries only (--registry)`,
     );
     return {
       provider: 'existing',

@@ -268,7 +268,7 @@ describe('kind provider (real cluster)', () => {
     expect(Number(r.stdout)).toBeGreaterThanOrEqual(4);
     // It says so by having loadImages (and the guard agrees with its capabilities), and says why.
     expect(canLoadImages(c)).toBe(true);
-    expect(lines.some((l) => l.includes(`images: loaded straight into the nodes — the context is kind cluster '${NAME}'`))).toBe(true);
+    expect(lines.some((l) => l.includes(`images: kind load reaches the nodes — the context is kind cluster '${NAME}'`))).toBe(true);
     expect(new ExistingProvider({ kubeconfig: cluster.kubeconfigPath, allowNodeDrain: true }).name).toBe('existing');
     const drainable = await new ExistingProvider({ kubeconfig: cluster.kubeconfigPath, allowNodeDrain: true }).up({ name: cluster.context, progress });
     expect(drainable.capabilities.nodeDrain).toBe(true);

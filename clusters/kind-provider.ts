@@ -13,7 +13,7 @@ import { ensureKind } from './kind/kind-binary.ts';
 import { kindArchiveLoader } from './kind/kind-context.ts';
 import { ensureKubectl, kubectl } from './kubectl.ts';
 import { ensureNodeImage, type NodeImage } from './node-image/node-image.ts';
-import { DEFAULT_NODE_PORTS, kindConfig } from './kind/kind-config.ts';
+import { DEFAULT_NODE_PORTS, LOCAL_REGISTRY, kindConfig } from './kind/kind-config.ts';
 import { listNodeContainers, removeLeftovers } from './kind/node-containers.ts';
 import { applyPodNetwork, waitForPodCIDRs } from './kind/pod-network-apply.ts';
 import { installMetricsServer } from './kind/metrics-server-addon.ts';
@@ -119,6 +119,8 @@ export class KindProvider implements ClusterProvider {
       const mismatch = record ? this.mismatch(record, workers, nodePorts) : 'no record of how it was created';
       if (existing.healthy && !mismatch) {
         progress(`cluster '${name}' exists and is healthy (${existing.detail}): reusing it`);
+        // Not recreated for it (it may be someone's kept cluster): said, so a --registry pull failure is explained.
+        if (record!.registryMirror !== LOCAL_REGISTRY.name) progress(`  it was created before the local-registry mirror: its nodes cannot pull ${LOCAL_REGISTRY.name}/… (delete it to get the mirror)`);
         const running = await this.ready(engine, name, record!, false, progress, opts.addons ?? []);
         progress(`cluster '${name}' ready in ${seconds(Date.now() - started)} (reused)`);
         return running;
@@ -151,6 +153,7 @@ export class KindProvider implements ClusterProvider {
       nodePorts,
       nodeImage: image.ref,
       podNetwork: image.offline ? 'bridge' : 'kind-default',
+      registryMirror: LOCAL_REGISTRY.name,
       // written before the create, so a create killed half-way is still known as ours
       ownership: { owner: processOwner(), ownerPid: process.pid, testSession, keep: testSession === null && (opts.keep ?? true), createdAt: new Date().toISOString() },
     };

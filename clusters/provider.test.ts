@@ -41,7 +41,8 @@ describe('cannotLoadImagesMessage', () => {
     const msg = cannotLoadImagesMessage(handle('existing', false), ['/root/.cache/kch/images/standin-1a2b.tar', '/tmp/own/app.tar']);
     expect(msg).toBe(
       "existing cluster 'prod-eu': images cannot be loaded into its nodes (capabilities.imageLoad is false), and the run needs 2 there " +
-        '(standin-1a2b.tar, app.tar); push them to a registry it pulls from, or run on kind (--provider kind)',
+        '(standin-1a2b.tar, app.tar); pass --registry HOST/PATH of a registry its nodes pull from ' +
+        '(the harness pushes them there with the local engine and points the manifests at it), or run on kind (--provider kind)',
     );
   });
 });

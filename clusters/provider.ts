@@ -95,7 +95,8 @@ export function cannotLoadImagesMessage(cluster: RunningCluster, archives: reado
   const names = archives.map((a) => a.split('/').pop() ?? a).join(', ');
   return (
     `${cluster.provider} cluster '${cluster.name}': images cannot be loaded into its nodes (capabilities.imageLoad is false), ` +
-    `and the run needs ${archives.length} there (${names}); push them to a registry it pulls from, or run on kind (--provider kind)`
+    `and the run needs ${archives.length} there (${names}); pass --registry HOST/PATH of a registry its nodes pull from ` +
+    '(the harness pushes them there with the local engine and points the manifests at it), or run on kind (--provider kind)'
   );
 }
 

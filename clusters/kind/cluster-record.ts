@@ -22,6 +22,8 @@ export interface ClusterRecord {
   nodePorts: number[];
   nodeImage: string;
   podNetwork: 'bridge' | 'kind-default';
+  /** The registry name its nodes' containerd mirrors to the local registry (absent: created before the mirror). */
+  registryMirror?: string;
   /** Absent in records written before ownership was recorded: such clusters are never cleaned up. */
   ownership?: ClusterOwnership;
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parse, parseAllDocuments } from 'yaml';
-import { DEFAULT_NODE_PORTS, kindConfig, parseNodePorts, type KindConfigInput } from './kind-config.ts';
+import { DEFAULT_NODE_PORTS, LOCAL_REGISTRY, kindConfig, localRegistryMirrorPatch, parseNodePorts, type KindConfigInput } from './kind-config.ts';
 
 const base: KindConfigInput = {
   name: 'kch',
@@ -16,6 +16,7 @@ interface Config {
   networking: { disableDefaultCNI?: boolean };
   kubeadmConfigPatches?: string[];
   kubeadmConfigPatchesJSON6902?: { version: string; kind: string; patch: string }[];
+  containerdConfigPatches?: string[];
   nodes: { role: string; image: string; extraPortMappings?: { containerPort: number; hostPort: number; listenAddress: string }[] }[];
 }
 
@@ -63,6 +64,14 @@ describe('kindConfig', () => {
   it('disables kind\'s CNI only when the provider lays the pod network', () => {
     expect(parsed(base).networking.disableDefaultCNI).toBe(true);
     expect(parsed({ ...base, disableDefaultCNI: false }).networking.disableDefaultCNI).toBeUndefined();
+  });
+
+  it("makes every node's containerd pull localhost:5001 from the local registry's container (kind's local-registry pattern)", () => {
+    const patches = parsed(base).containerdConfigPatches ?? [];
+    expect(patches).toHaveLength(1);
+    expect(patches[0]).toBe('[plugins."io.containerd.grpc.v1.cri".registry.mirrors."localhost:5001"]\n  endpoint = ["http://kch-registry:5000"]\n');
+    expect(patches[0]).toBe(localRegistryMirrorPatch());
+    expect(LOCAL_REGISTRY.name).toBe('localhost:5001');
   });
 
   it('names the bad field', () => {

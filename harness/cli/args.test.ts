@@ -60,6 +60,11 @@ describe('flag values', () => {
     expect(flagsTakenByNpm(specs, { npm_lifecycle_event: 'scenario', npm_config_json: 'true', npm_config_plan: 'true' })).toEqual({ booleans: ['plan', 'json'], strings: [] });
   });
 
+  it("never takes npm's own registry (a .npmrc may name one) for --registry", () => {
+    const specs = { ...SPECS, registry: { type: 'string', help: 'r' } } satisfies FlagSpecs;
+    expect(flagsTakenByNpm(specs, { npm_lifecycle_event: 'scenario', npm_config_registry: 'https://npm.example.com/' })).toEqual({ booleans: [], strings: [] });
+  });
+
   it('reads nothing outside npm run', () => {
     expect(flagsTakenByNpm(SPECS, { npm_config_scale: 'true', npm_config_plan: 'true' })).toEqual({ booleans: [], strings: [] });
   });

@@ -110,8 +110,12 @@ export function flagsTakenByNpm(specs: FlagSpecs, env: NodeJS.ProcessEnv = proce
   };
 }
 
-/** npm's own configs that a user may have set on purpose (.npmrc); never read as the harness's. */
-const NPM_OWN = new Set(['json', 'help']);
+/**
+ * npm's own configs that a user may have set on purpose (.npmrc); never read as the harness's.
+ * `registry` is npm's package registry: a .npmrc naming one must not pass for --registry (which
+ * therefore works only after `--`).
+ */
+const NPM_OWN = new Set(['json', 'help', 'registry']);
 /** npm 11 parses `--plan` as -p -l -a: parseable, long, all. */
 const NPM_PLAN_SHORTHANDS = ['parseable', 'long', 'all'];
 

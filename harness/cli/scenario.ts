@@ -16,6 +16,7 @@ import type { Plan, ProviderName } from '../plan/types.ts';
 import { scenarioHpaScaling } from '../../deploy/hpa-scaling.ts';
 import type { RunOptions } from '../run/run.ts';
 import { STOP_SIGNALS } from '../run/interrupts.ts';
+import { parseRegistry } from '../../clusters/registry/registry-name.ts';
 import { choiceFlag, durationFlag, flagsTakenByNpm, helpText, npmTookStringFlags, numberFlag, parseFlags, type FlagSpecs } from './args.ts';
 import { EXIT, UsageError, runCli, unknownChoice } from './usage.ts';
 
@@ -27,6 +28,7 @@ export const SCENARIO_FLAGS = {
   json: { type: 'boolean', help: 'with --plan or --list: print JSON' },
   provider: { type: 'string', value: 'kind|existing', help: 'cluster to run on (default: detected, see npm run doctor)' },
   'load-from': { type: 'string', value: 'host|cluster', help: 'where k6 runs: beside the harness (default) or as runner pods in the run\'s namespace' },
+  registry: { type: 'string', value: 'HOST[:PORT][/PATH]', help: 'push the run\'s images to this registry (the nodes pull them) instead of kind load; needed on an existing cluster that is not kind here' },
   'per-pod-rate': { type: 'string', value: '<req/s>', help: 'with --load-from cluster: rate one k6 runner pod carries; pods = ceil(peak / it)' },
   scale: { type: 'string', value: '<x>', help: "multiply the seeds' full-scale rates (default: what fits this machine)" },
   duration: { type: 'string', value: '<s>', help: 'total load duration (90, 90s, 2m); stages and chaos offsets stretch with it' },
@@ -51,6 +53,15 @@ const USAGE = `usage: npm run scenario -- --list
 Flags go after \`--\`: npm takes flags before it for itself. The harness reads back
 boolean ones (--plan, --json, --list, --keep-cluster); a flag with a value is refused with the right form.
 Exit codes: 0 pass, 1 verdict failed, 2 usage, 3 infrastructure.`;
+
+/** --registry, checked before anything starts (a usage error naming the flag). */
+function registryFlag(value: string): string {
+  try {
+    return parseRegistry(value);
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
+}
 
 export interface Detected {
   name: ProviderName;
@@ -143,6 +154,7 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv = pro
   }
   const provider = await chooseProvider(v.provider);
   const loadFrom = v['load-from'] === undefined ? undefined : choiceFlag('load-from', v['load-from'], ['host', 'cluster'] as const);
+  const registry = v.registry === undefined ? undefined : registryFlag(v.registry);
   const perPodRate = v['per-pod-rate'] === undefined ? undefined : numberFlag('per-pod-rate', v['per-pod-rate'], (n) => (n > 0 ? null : 'must be > 0'));
 
   const base: Omit<ResolveOptions, 'file'> = {
@@ -156,6 +168,7 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv = pro
     keepCluster: v['keep-cluster'] ?? false,
     loadFrom,
     perPodRate,
+    registry,
   };
   // The scored HPA as its manifests deploy it: overshoot's per-pod capacity and bounds come from it.
   // Rendered both ways on kind: a --set of needs.keda is only known once the plan resolves.

@@ -6,6 +6,7 @@
 import * as k8s from '@kubernetes/client-node';
 import type { EpochMs, WorkloadCountersRecord, WorkloadScrapeInfo } from '../timeline/types.ts';
 import { applyObjects, type KubeObject } from '../deploy/apply.ts';
+import { pullFromRegistry } from '../kube/pulled-images.ts';
 import { apiRequest, proxiedPrometheus, withTransientRetry, type ProxiedPrometheus } from '../load/in-cluster/api-proxy.ts';
 import { waitPodsReady } from '../load/in-cluster/index.ts';
 import { PROMETHEUS_NAME, PROMETHEUS_PORT, WORKLOAD_SCRAPE_INTERVAL_S, WORKLOAD_SCRAPE_JOBS, prometheusManifests } from '../load/in-cluster/manifests.ts';
@@ -15,6 +16,8 @@ export interface WorkloadPrometheusOptions {
   namespace: string;
   /** The Prometheus image, loaded into the cluster (harness/load/in-cluster/images.ts). */
   image: string;
+  /** Images pushed with --registry (local name → the registry's): the pod pulls that name. */
+  pushed?: ReadonlyMap<string, string>;
   /** Hard bound on its pod's life (s); its TSDB retention covers it. */
   lifetimeS: number;
   progress?: (line: string) => void;
@@ -33,8 +36,9 @@ export interface WorkloadPrometheus {
 export async function startWorkloadPrometheus(kc: k8s.KubeConfig, o: WorkloadPrometheusOptions): Promise<WorkloadPrometheus> {
   const progress = o.progress ?? (() => undefined);
   const { namespace } = o;
-  progress(`observe: the run's Prometheus ${PROMETHEUS_NAME}:${PROMETHEUS_PORT} in ${namespace}, scraping the workloads' /metrics every ${WORKLOAD_SCRAPE_INTERVAL_S} s (${o.image})`);
-  const manifests = prometheusManifests({ namespace, image: o.image, lifetimeS: o.lifetimeS, retentionS: o.lifetimeS + 3600 });
+  const pushed = o.pushed ?? new Map<string, string>();
+  progress(`observe: the run's Prometheus ${PROMETHEUS_NAME}:${PROMETHEUS_PORT} in ${namespace}, scraping the workloads' /metrics every ${WORKLOAD_SCRAPE_INTERVAL_S} s (${pushed.get(o.image) ?? o.image})`);
+  const manifests = pullFromRegistry(prometheusManifests({ namespace, image: o.image, lifetimeS: o.lifetimeS, retentionS: o.lifetimeS + 3600 }), pushed);
   await applyObjects(kc, manifests as unknown as KubeObject[], (line) => progress(`  ${line}`));
   await waitPodsReady(kc, namespace, [PROMETHEUS_NAME], Date.now() + 120_000, o.signal, progress, 'Prometheus');
   const prom = proxiedPrometheus(kc, namespace);

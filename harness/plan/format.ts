@@ -55,6 +55,14 @@ function streamRows(kind: string, unit: string, s: PlannedStream): string[][] {
   ]);
 }
 
+/** How the run's images reach the nodes, and why. */
+export function imagePath(plan: Pick<Plan, 'provider' | 'registry'>): string {
+  if (plan.registry) return `pushed to ${plan.registry} — --registry: the local engine pushes them, the nodes pull them (kind load is not used)`;
+  return plan.provider === 'kind'
+    ? 'loaded with kind load — no --registry: the harness runs this kind cluster'
+    : "loaded with kind load — no --registry: only where the context is a kind cluster this machine's engine runs; elsewhere the run stops (pass --registry HOST/PATH)";
+}
+
 export function formatPlan(plan: Plan): string {
   const out: string[] = [];
   out.push(`scenario  ${plan.scenario} (${plan.system})`);
@@ -64,6 +72,7 @@ export function formatPlan(plan: Plan): string {
   out.push(`seed      ${plan.seed}${plan.seedReason ? ` — ${plan.seedReason}` : ''}`);
   out.push(`duration  ${plan.durationS} s of load`);
   if (plan.loadFrom) out.push(`load from ${plan.loadFrom}${plan.loadFromReason ? ` — ${plan.loadFromReason}` : ''}`);
+  out.push(`images    ${imagePath(plan)}`);
   out.push(`output    ${plan.outDir}/<run id>/${plan.keepCluster ? '  (cluster kept afterwards)' : ''}`);
   if (Object.keys(plan.overrides).length > 0) {
     out.push(`--set     ${Object.entries(plan.overrides).map(([k, v]) => `${k}=${v}`).join(', ')}`);

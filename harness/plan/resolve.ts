@@ -98,6 +98,8 @@ export interface ResolveOptions {
   perShardCapacity?: number;
   /** --load-from; default host. */
   loadFrom?: LoadFrom;
+  /** --registry, already checked (clusters/registry/registry-name.ts parseRegistry). */
+  registry?: string;
   /** --per-pod-rate: req/s one runner pod carries (cluster only). */
   perPodRate?: number;
   /**
@@ -399,6 +401,7 @@ export function resolvePlan(input: Scenario, opts: ResolveOptions): Plan {
     keepCluster: opts.keepCluster ?? false,
     loadFrom: where.loadFrom,
     loadFromReason: where.reason,
+    ...(opts.registry ? { registry: opts.registry } : {}),
     runners,
     ...(keda ? { addons: ['keda' as const] } : {}),
   };

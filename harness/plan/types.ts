@@ -133,6 +133,11 @@ export interface Plan {
   loadFrom?: LoadFrom;
   /** Why (flag or default). */
   loadFromReason?: string;
+  /**
+   * --registry HOST[:PORT][/PATH] (optional: added after plan/v1; absent = loaded with kind load): the
+   * run's images are pushed there with the local engine and the nodes pull them.
+   */
+  registry?: string;
   /** The runner pods when loadFrom is 'cluster' (then shards = runners.pods). */
   runners?: PlannedRunners | null;
   /**

@@ -21,6 +21,7 @@ describe('prepareOwnImages', () => {
     const lines: string[] = [];
     const r = await prepareOwnImages([need('my-proxy:dev', true)], (l) => lines.push(l), undefined, store({ 'my-proxy:dev': { engine: 'podman', ref: 'localhost/my-proxy:dev' } }));
     expect(r.archives).toEqual(['/cache/images/user-localhost_my_proxy_dev.tar']);
+    expect(r.images).toEqual([{ ref: 'localhost/my-proxy:dev', archive: '/cache/images/user-localhost_my_proxy_dev.tar' }]);
     expect([...r.names]).toEqual([['my-proxy:dev', 'localhost/my-proxy:dev']]);
     expect(lines[0]).toBe("  image my-proxy:dev: found in podman's store as localhost/my-proxy:dev (id abcdef012345), for Deployment/aenebris container aenebris");
   });

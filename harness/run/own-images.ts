@@ -8,6 +8,8 @@ import type { Say } from './steps.ts';
 
 export interface OwnImages {
   archives: string[];
+  /** Each found image by the engine's name for it, with its archive (what --registry pushes). */
+  images: { ref: string; archive: string }[];
   /** As given → the name the cluster will know it by (Podman's "localhost/x:dev" for "x:dev"). */
   names: Map<string, string>;
 }
@@ -27,7 +29,7 @@ export function missingImageMessage(n: NeededImage, searched: string[]): string 
 
 export async function prepareOwnImages(needed: NeededImage[], say: Say, signal?: AbortSignal, store?: ImageStore): Promise<OwnImages> {
   const s = store ?? (await defaultStore());
-  const out: OwnImages = { archives: [], names: new Map() };
+  const out: OwnImages = { archives: [], images: [], names: new Map() };
   for (const n of needed) {
     const search = await s.find(n.image, signal);
     if (!search.found) {
@@ -37,7 +39,9 @@ export async function prepareOwnImages(needed: NeededImage[], say: Say, signal?:
     }
     const f = search.found;
     say(`  image ${n.image}: found in ${f.engine}'s store as ${f.ref} (id ${f.id.slice(0, 12)}), for ${n.usedBy.join(', ')}`);
-    out.archives.push(await s.save(f, (l) => say(`    ${l}`), signal));
+    const archive = await s.save(f, (l) => say(`    ${l}`), signal);
+    out.archives.push(archive);
+    out.images.push({ ref: f.ref, archive });
     if (f.ref !== n.image) out.names.set(n.image, f.ref);
   }
   return out;

@@ -21,6 +21,8 @@ import { startObservers } from '../observe/index.ts';
 import { startWorkloadPrometheus, type WorkloadPrometheus } from '../observe/workload-prometheus.ts';
 import { exitCodeFor, scoreTimeline } from '../score/index.ts';
 import { prepareOwnImages } from './own-images.ts';
+import { pullFromRegistry } from '../kube/pulled-images.ts';
+import { pushImages } from '../../clusters/registry/registry-push.ts';
 import { ensureRunTools } from './tools.ts';
 import type { Plan } from '../plan/types.ts';
 import { TIMELINE_SCHEMA, type ChaosMark, type KubeRecord, type Timeline } from '../timeline/types.ts';
@@ -184,14 +186,25 @@ async function execute(plan: Plan, opts: RunOptions, ctx: RunContext): Promise<v
   // Images of the user's own (--set <w>.image, or named by their manifests): found in the local
   // engine's store and saved for loading, before a cluster exists to wait on a missing one.
   const needed = neededImages(rendered, plan.workloads, tools.standin.ref);
-  const own = needed.length === 0 ? { archives: [], names: new Map<string, string>() } : await steps.step('images of your own', () => prepareOwnImages(needed, say, signal));
-  const objects = renameImages(rendered, own.names);
+  const own = needed.length === 0 ? { archives: [], images: [], names: new Map<string, string>() } : await steps.step('images of your own', () => prepareOwnImages(needed, say, signal));
+  const named = renameImages(rendered, own.names);
   // --load-from cluster: k6 runner pods and the run's Prometheus, their images built like the stand-in.
   const inCluster = plan.loadFrom === 'cluster' ? inClusterLoad : null;
   const loadImages = inCluster ? await steps.step('k6 runner and Prometheus images', () => inCluster.buildLoadImages(tools.k6, say, signal)) : null;
   // Every kind run scrapes the workloads' /metrics with a Prometheus in its namespace (the same
-  // one the runner pods write to); its image is built like theirs. `existing` cannot load it.
-  const promImage = loadImages?.prometheus ?? (plan.provider === 'kind' ? await steps.step('Prometheus image', () => buildPrometheusImage(say, signal)) : null);
+  // one the runner pods write to); its image is built like theirs. `existing` has it only where
+  // it can get it there: kind load, or --registry.
+  const promImage = loadImages?.prometheus ?? (plan.provider === 'kind' || plan.registry ? await steps.step('Prometheus image', () => buildPrometheusImage(say, signal)) : null);
+  const usesStandin = named.some((o) => JSON.stringify(o.spec ?? {}).includes(`"${tools.standin.ref}"`));
+  const images = [...(usesStandin ? [tools.standin] : []), ...own.images, ...(loadImages ? [loadImages.runner] : []), ...(promImage ? [promImage] : [])];
+  const archives = images.map((i) => i.archive);
+  // --registry: pushed now (the cluster is not needed for it), and every pod names them there.
+  const registry = plan.registry;
+  const pushed =
+    registry && images.length > 0
+      ? (await steps.step(`push ${images.length} image(s) to ${registry}`, () => pushImages(registry, images, say, signal))).names
+      : new Map<string, string>();
+  const objects = pullFromRegistry(named, pushed);
   writeFileSync(join(ctx.runDir, 'manifests.json'), JSON.stringify(objects, null, 2));
 
   const provider = providerByName(plan.provider);
@@ -209,16 +222,15 @@ async function execute(plan: Plan, opts: RunOptions, ctx: RunContext): Promise<v
     throw new StepFailed('cluster up', new Error(`scenario needs ${needsWorkers} worker node(s) for node-drain or node-fail; cluster has ${cluster.capabilities.workers}`));
   }
 
-  const usesStandin = objects.some((o) => JSON.stringify(o.spec ?? {}).includes(`"${tools.standin.ref}"`));
-  const archives = [...(usesStandin ? [tools.standin.archive] : []), ...own.archives, ...(loadImages ? [loadImages.runner.archive] : []), ...(promImage ? [promImage.archive] : [])];
-  if (archives.length > 0) {
+  // Images reach the nodes one way: pulled from --registry (even where kind load would work: the user asked), or kind load.
+  const imagesReach = pushed.size > 0 ? 'registry' : archives.length > 0 && canLoadImages(cluster) ? 'kind load' : null;
+  if (pushed.size > 0) {
+    say(`images: pushed to ${registry} (--registry), not loaded with kind load; the nodes pull ${[...pushed.values()].join(', ')}`);
+  } else if (archives.length > 0) {
     // A cluster that cannot load images has no loadImages: fail before deploying, saying what to do.
-    if (!canLoadImages(cluster)) {
-      // Only `existing` lacks loadImages, and load from the host cannot reach its Services.
-      const why = loadImages ? '; --load-from cluster needs the k6 runner and Prometheus images there, and pushing them to a registry (--registry) is not built yet: today an existing cluster must be a kind cluster this machine\'s engine runs' : '';
-      throw new StepFailed('load images', new Error(`${cannotLoadImagesMessage(cluster, archives)}${why}`));
-    }
-    await steps.step(`load ${archives.length} image(s) into the cluster`, () => cluster.loadImages(archives, say));
+    if (!canLoadImages(cluster)) throw new StepFailed('load images', new Error(cannotLoadImagesMessage(cluster, archives)));
+    await steps.step(`load ${archives.length} image(s) into the cluster (kind load)`, () => cluster.loadImages(archives, say));
+    say(`images: loaded with kind load into cluster '${cluster.name}' (no --registry)`);
   }
 
   const kc: KubeConfig = kubeFromFile(cluster.kubeconfigPath, cluster.context);
@@ -236,9 +248,9 @@ async function execute(plan: Plan, opts: RunOptions, ctx: RunContext): Promise<v
   }
   // Before the deploy, so every workload pod is scraped from its start.
   let workloadProm: WorkloadPrometheus | null = null;
-  if (promImage && canLoadImages(cluster)) {
+  if (promImage && imagesReach !== null) {
     const wp = await steps.step(`Prometheus in ${namespace}`, () =>
-      startWorkloadPrometheus(kc, { namespace, image: promImage.ref, lifetimeS: plan.durationS + plan.load.timeoutS + 900, progress: say, signal }),
+      startWorkloadPrometheus(kc, { namespace, image: promImage.ref, pushed, lifetimeS: plan.durationS + plan.load.timeoutS + 900, progress: say, signal }),
     );
     workloadProm = wp;
     steps.onTeardown('stop the run\'s Prometheus', () => wp.stop());
@@ -254,7 +266,7 @@ async function execute(plan: Plan, opts: RunOptions, ctx: RunContext): Promise<v
       say(info.error ? `  workload counters: ${info.error}` : `  workload counters: ${records.length} scrapes of ${info.pods.length} pod(s) (every ${info.intervalMs / 1000} s)`);
     });
   } else {
-    say('  workload /metrics are not scraped: this cluster cannot load the Prometheus image');
+    say('  workload /metrics are not scraped: this cluster cannot load the Prometheus image (pass --registry)');
   }
   await steps.step(`deploy ${plan.workloads.map((w) => w.name).join(', ')}`, async () => {
     await applyObjects(kc, objects, say);
@@ -301,7 +313,7 @@ async function execute(plan: Plan, opts: RunOptions, ctx: RunContext): Promise<v
     };
     const common = { plan, runId: ctx.runId, runDir: ctx.runDir, signal, progress: say, onStarted };
     const result = await (inCluster && clusterTargets && loadImages
-      ? inCluster.runLoadInCluster({ ...common, kc, namespace, targets: clusterTargets, images: loadImages, prometheusRunning: workloadProm !== null })
+      ? inCluster.runLoadInCluster({ ...common, kc, namespace, targets: clusterTargets, images: loadImages, pushed, prometheusRunning: workloadProm !== null })
       : runLoad({ ...common, targets })
     ).finally(() => loadFinished());
     timeline.load = result.series;

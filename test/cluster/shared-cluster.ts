@@ -8,7 +8,16 @@ export const SHARED_CLUSTER = process.env['KCH_SHARED_CLUSTER'] ?? 'kch-shared';
 
 export async function sharedCluster(progress: (line: string) => void): Promise<RunningCluster & ImageLoader> {
   const { KindProvider } = await import('../../clusters/index.ts');
+  const { readRecord } = await import('../../clusters/kind/cluster-record.ts');
+  const { LOCAL_REGISTRY } = await import('../../clusters/kind/kind-config.ts');
   const kind = new KindProvider();
+  // A shared cluster left from before the local-registry mirror cannot pull what --registry pushes:
+  // the tests want today's config, so it is made again (the provider itself never recreates for this).
+  const record = readRecord(SHARED_CLUSTER);
+  if (record && record.registryMirror !== LOCAL_REGISTRY.name && (await kind.status(SHARED_CLUSTER)).exists) {
+    progress(`'${SHARED_CLUSTER}' was created without the local-registry mirror; deleting it to create it with the mirror`);
+    await kind.down(SHARED_CLUSTER, progress);
+  }
   try {
     return await kind.up({ name: SHARED_CLUSTER, progress });
   } catch (err) {

@@ -12,6 +12,7 @@ import type { K6ShardExit, K6ShardSummary } from '../../timeline/types.ts';
 import { applyObjects, type KubeObject } from '../../deploy/apply.ts';
 import { podDiagnosis, unrecoverable } from '../../deploy/readiness.ts';
 import { apiMessage, isNotFound } from '../../kube/api-error.ts';
+import { pullFromRegistry } from '../../kube/pulled-images.ts';
 import { kubeStreamLines } from '../../kube/raw.ts';
 import { readLoadSeries, readRunLatency, reportProgress, shapeEndS, shardProblemsOf, type RunLoadResult } from '../index.ts';
 import { assertLoopbackTargets } from '../loopback.ts';
@@ -44,6 +45,8 @@ export interface InClusterLoadOptions {
   progress?: (line: string) => void;
   onStarted?: (loadStartedAt: number) => void;
   progressEveryS?: number;
+  /** Images pushed with --registry (local name → the registry's): the pods pull these names. */
+  pushed?: ReadonlyMap<string, string>;
   /** The run already started its Prometheus here (harness/observe/workload-prometheus.ts): write to it, do not create or delete it. */
   prometheusRunning?: boolean;
 }
@@ -103,18 +106,20 @@ export async function runLoadInCluster(opts: InClusterLoadOptions): Promise<InCl
   let ticker: NodeJS.Timeout | undefined;
   let loadStartedAt: number | null = null;
   try {
+    const pushed = opts.pushed ?? new Map<string, string>();
+    const imageOf = (ref: string) => pushed.get(ref) ?? ref;
     if (!opts.prometheusRunning) {
-      progress(`load: the run's Prometheus in ${namespace} (${opts.images.prometheus.ref})`);
-      await createObjects(kc, prometheusManifests({ namespace, image: opts.images.prometheus.ref, lifetimeS: lifetimeS + 300 }), progress);
+      progress(`load: the run's Prometheus in ${namespace} (${imageOf(opts.images.prometheus.ref)})`);
+      await createObjects(kc, pullFromRegistry(prometheusManifests({ namespace, image: opts.images.prometheus.ref, lifetimeS: lifetimeS + 300 }), pushed), progress);
       await waitPodsReady(kc, namespace, [PROMETHEUS_NAME], Date.now() + 120_000, opts.signal, progress, 'Prometheus');
     }
 
     const segments = executionSegments(shards);
-    progress(`load: starting ${shards} k6 runner pod(s) (${opts.images.runner.ref}; each cpu ${plan.runners.requests.cpu}, memory ${plan.runners.requests.memory}), remote-writing to ${prom.writeUrl}`);
+    progress(`load: starting ${shards} k6 runner pod(s) (${imageOf(opts.images.runner.ref)}; each cpu ${plan.runners.requests.cpu}, memory ${plan.runners.requests.memory}), remote-writing to ${prom.writeUrl}`);
     const manifests = segments.map((segment, shard) =>
       runnerPod({ namespace, image: opts.images.runner.ref, shard, segment, shape, testId: opts.runId, runners: plan.runners!, lifetimeS }),
     );
-    await createObjects(kc, manifests, progress);
+    await createObjects(kc, pullFromRegistry(manifests, pushed), progress);
     const readyBy = Date.now() + STARTUP_BUDGET_S * 1000;
     await waitPodsReady(kc, namespace, pods, readyBy, opts.signal, progress, 'k6 runner');
     // Follow every runner's log from now on: a runner deleted mid-run takes its log with it.
@@ -229,7 +234,7 @@ export function hopeless(pod: k8s.V1Pod): string | null {
     const t = cs.state?.terminated;
     if (t) return `pod ${name}: container ${cs.name} exited ${t.exitCode}${t.reason ? ` (${t.reason})` : ''} before the load started${t.message ? `: ${t.message}` : ''}`;
     const w = cs.state?.waiting;
-    if (w && /ImagePullBackOff|ErrImagePull/.test(w.reason ?? '')) return `pod ${name}: image ${cs.image}: ${w.reason}${w.message ? `: ${w.message}` : ''} (images are loaded into the cluster, never pulled)`;
+    if (w && /ImagePullBackOff|ErrImagePull/.test(w.reason ?? '')) return `pod ${name}: image ${cs.image}: ${w.reason}${w.message ? `: ${w.message}` : ''} (an image loaded into the nodes must be there; one pushed with --registry must be pullable from them)`;
   }
   if (pod.status?.phase === 'Failed') return `pod ${name}: failed: ${pod.status.reason ?? ''} ${pod.status.message ?? ''}`.trim();
   return null;
