@@ -215,15 +215,19 @@ export function reportProgress(prom: Pick<RunningPrometheus, 'query'>, testId: s
   let last: { at: number; count: number } | null = null;
   const sel = `{testid="${testId}"}`;
   return setInterval(() => {
-    void prom
-      .query(`(sum(k6_http_reqs_total${sel}) or vector(0)) + (sum(k6_grpc_reqs_total${sel}) or vector(0))`)
-      .then((r) => {
+    void Promise.all([
+      prom.query(`(sum(k6_http_reqs_total${sel}) or vector(0)) + (sum(k6_grpc_reqs_total${sel}) or vector(0))`),
+      // sessions k6 holds now (no series in a run without WebSockets: nothing printed)
+      prom.query(`sum(k6_ws_attempts_total${sel}) - (sum(k6_ws_attempts_ended_total${sel}) or vector(0))`),
+    ])
+      .then(([r, ws]) => {
         const count = Number(r[0]?.value[1] ?? 0);
         const now = Date.now();
         const rate = last ? (count - last.count) / ((now - last.at) / 1000) : count / ((now - startedAt) / 1000);
         last = { at: now, count };
         const elapsed = Math.round((now - startedAt) / 1000);
-        progress(`load: ${elapsed}/${plannedS} s  ${Math.round(rate).toLocaleString('en')} req/s  ${count.toLocaleString('en')} requests so far${where}`);
+        const sessions = ws[0] ? `  ${Number(ws[0].value[1]).toLocaleString('en')} WS sessions` : '';
+        progress(`load: ${elapsed}/${plannedS} s  ${Math.round(rate).toLocaleString('en')} req/s  ${count.toLocaleString('en')} requests so far${sessions}${where}`);
       })
       .catch(() => undefined);
   }, everyS * 1000);
