@@ -12,6 +12,7 @@ import { SUITES, isScenarioPath, loadCatalogue, loadScenarioFile, scenarioFile }
 import { DNS_NAME, ScenarioError } from '../../scenarios/validate.ts';
 import { formatPlan, table } from '../plan/format.ts';
 import { resolvePlan, type ResolveOptions } from '../plan/resolve.ts';
+import { applyOverrides } from '../plan/overrides.ts';
 import type { Plan, ProviderName } from '../plan/types.ts';
 import { scenarioHpaScaling } from '../../deploy/hpa-scaling.ts';
 import type { RunOptions } from '../run/run.ts';
@@ -171,13 +172,20 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv = pro
     registry,
   };
   // The scored HPA as its manifests deploy it: overshoot's per-pod capacity and bounds come from it.
-  // Rendered both ways on kind: a --set of needs.keda is only known once the plan resolves.
+  // Read after --set (which may pick the overlay), rendered with KEDA and without: whether the plan
+  // has KEDA is only decided when it resolves. A bad --set is left for the plan to name.
   const hpaScaling = new Map<string, Pick<ResolveOptions, 'hpaScaling' | 'hpaScalingKeda'>>();
   for (const name of chosen) {
-    const sc = own.get(name)?.scenario ?? catalogue.get(name)!;
+    const given = own.get(name)?.scenario ?? catalogue.get(name)!;
+    let sc = given;
+    try {
+      sc = applyOverrides(given, base.sets ?? [], own.get(name)?.file ?? scenarioFile(name)).scenario;
+    } catch {
+      // resolvePlan below reports it
+    }
     hpaScaling.set(name, {
       hpaScaling: await scenarioHpaScaling(sc, provider.name, false),
-      hpaScalingKeda: provider.name === 'kind' ? await scenarioHpaScaling(sc, provider.name, true) : null,
+      hpaScalingKeda: await scenarioHpaScaling(sc, provider.name, true),
     });
   }
   // Resolve every plan first: a bad --set or --duration fails before the first run starts.

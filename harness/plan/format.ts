@@ -174,6 +174,10 @@ export function formatPlan(plan: Plan): string {
   if (h) {
     sc.push(['HPA workload', h.workload]);
     sc.push(['HPA per-pod rate (scaled)', `${num(h.perPodRate)} req/s${h.perPodRateBasis ? ` (${h.perPodRateBasis})` : ''}`]);
+    if (h.perPodConnections !== undefined)
+      sc.push(['HPA per-pod connections', `${num(h.perPodConnections)}${h.perPodConnectionsBasis ? ` (${h.perPodConnectionsBasis})` : ''}`]);
+    if (plan.connections && h.perPodConnections !== undefined) sc.push(['connection scale', plan.connections.reason]);
+    if (h.expectDrivenBy) sc.push(['HPA driven by', `${h.expectDrivenBy} (each step's first scale-up, as its SuccessfulRescale event names it)`]);
     if (h.replicaRange) sc.push(['HPA replicas', `${h.replicaRange.min}–${h.replicaRange.max} (what a step needs stays within them)`]);
     sc.push(['HPA reaction', `≤ ${h.maxReactionS} s`]);
     sc.push(['HPA new replicas Ready', `≤ ${h.maxReadyS} s`]);

@@ -4,7 +4,7 @@ import { validateScenario } from '../../scenarios/validate.ts';
 import { UsageError } from '../base/errors.ts';
 import { formatPlan } from './format.ts';
 import { parsePath } from './overrides.ts';
-import { floorSignificant, machineFitScale, peakOfSum, resolvePlan, scaleTarget, seedFromName, type ResolveOptions } from './resolve.ts';
+import { floorSignificant, machineFitScale, peakOfSum, planConnections, resolvePlan, scaleTarget, seedFromName, type ResolveOptions } from './resolve.ts';
 import type { Plan, PlannedStage } from './types.ts';
 
 function scenario(): Scenario {
@@ -304,5 +304,21 @@ describe('formatPlan', () => {
     expect(flat).toContain('latency p99 ≤ 1000 ms');
     expect(flat).toContain('HPA per-pod rate (scaled) 15.68 req/s');
     expect(flat).toContain('--set proxy.drain=none');
+  });
+});
+
+describe('planConnections: the scale of per-pod connection targets', () => {
+  const steps = (a: number, b: number) => [
+    { name: 'base', durationS: 30, target: a },
+    { name: 'spike', durationS: 90, target: b },
+  ];
+  it('an HTTP step: k6 holds its pre-allocated pool, which shrinks less than the rate (400 of 2,000 at 0.008)', () => {
+    const c = planConnections({ http: steps(10_000, 100_000) }, 0.008);
+    expect([c.atScale, c.fullScale, c.scale]).toEqual([400, 2000, 0.2]);
+    expect(c.reason).toBe('k6 holds 400 connections at this scale (400 HTTP VUs) and 2000 at full scale (2000 HTTP VUs): 400/2000 = 0.2');
+  });
+  it('a WS wave: sessions at their peak plus the small HTTP pool', () => {
+    const c = planConnections({ http: steps(100, 100), ws: steps(5_000, 40_000) }, 0.005);
+    expect([c.atScale, c.fullScale, c.scale]).toEqual([250, 40_050, 0.0062]);
   });
 });

@@ -17,7 +17,9 @@ import {
   type ProviderName,
   type LoadFrom,
   type PlannedRunners,
+  type PlannedConnections,
 } from './types.ts';
+import { vuBudget } from '../../scenarios/k6/vu-pool.ts';
 
 /** Requests/s one k6 process sustains here (raw k6 measured 16–18k req/s on loopback). */
 export const PER_SHARD_CAPACITY = 15_000;
@@ -116,6 +118,10 @@ export interface HpaScalingInfo {
   minReplicas: number;
   maxReplicas: number;
   requestRatePerPod: number | null;
+  /** Per-pod active-connections target at full scale, or null/absent when it scales on none. */
+  connectionsPerPod?: number | null;
+  /** External metric names the HPA reports → the seed metric each serves (KEDA). */
+  externalMetrics?: Record<string, string>;
 }
 
 /** FNV-1a (32 bit) of the scenario name: the same scenario always gets the same seed. */
@@ -195,6 +201,32 @@ function peaks(streams: Streams, mps: number, scale: number): { rate: number; se
   // A WebSocket message costs k6 about what a request does: sessions × msg/s count as rate.
   if (ws) profiles.push({ stages: ws, weight: mps });
   return { rate: peakOfSum(profiles), sessions: ws ? peakOfSum([{ stages: ws, weight: 1 }]) : 0 };
+}
+
+/**
+ * Connections k6 holds at a scale: a rate stream's pre-allocated VU pool (each VU keeps its own
+ * keep-alive connection, and k6 hands every pooled VU out in turn) and the WS sessions at their peak.
+ */
+export function heldConnections(streams: Streams, scale: number): { total: number; parts: string[] } {
+  const pool = (stages: LoadStage[] | undefined) => (stages ? vuBudget(peakOfSum([{ stages: place(stages, scale), weight: 1 }])).preAllocatedVUs : 0);
+  const http = pool(streams.http);
+  const grpc = pool(streams.grpc);
+  const ws = streams.ws ? peakOfSum([{ stages: place(streams.ws, scale), weight: 1 }]) : 0;
+  const parts = [http ? `${fmt(http)} HTTP VUs` : '', grpc ? `${fmt(grpc)} gRPC VUs` : '', ws ? `${fmt(ws)} WS sessions` : ''].filter(Boolean);
+  return { total: http + grpc + ws, parts };
+}
+
+/** How per-pod connection targets scale: the connections held here over those held at full scale. */
+export function planConnections(streams: Streams, scale: number): PlannedConnections {
+  const here = heldConnections(streams, scale);
+  const full = heldConnections(streams, 1);
+  const ratio = full.total > 0 ? roundTo(here.total / full.total, 4) : scale;
+  return {
+    atScale: here.total,
+    fullScale: full.total,
+    scale: ratio,
+    reason: `k6 holds ${fmt(here.total)} connections at this scale (${here.parts.join(' + ') || 'none'}) and ${fmt(full.total)} at full scale (${full.parts.join(' + ') || 'none'}): ${fmt(here.total)}/${fmt(full.total)} = ${ratio}`,
+  };
 }
 
 /** The scale at which the scenario's peak fits this machine, with the arithmetic that says why. */
@@ -346,8 +378,11 @@ export function resolvePlan(input: Scenario, opts: ResolveOptions): Plan {
   chaos.forEach((c, i) => phases.push({ name: `chaos:${c.id}`, startS: c.atS, endS: chaos[i + 1]?.atS ?? durationS }));
 
   const scoring = structuredClone(s.scoring);
-  // KEDA only where the harness makes the cluster; an existing one brings its own adapter
-  const keda = s.needs?.keda === true && opts.provider.name === 'kind';
+  // KEDA where the harness makes the cluster, or where the run deploys the kind overlay (which
+  // drops the seeds' Pods metrics) to an existing cluster that runs KEDA; the existing overlay
+  // applies the seed's HPA as it is, for the cluster's own adapter.
+  const keda = s.needs?.keda === true && (opts.provider.name === 'kind' || workloads.every((w) => w.overlay === 'kind'));
+  const connections = planConnections({ http: s.load.http?.stages, ws: s.load.ws?.stages, grpc: s.load.grpc?.stages }, scale);
   if (scoring.hpa) {
     // Overshoot's per-pod capacity is the target the HPA actually scales on (a ScaledObject's
     // request-rate threshold is the seed's × scale, rounded like this); a CPU-only HPA has none,
@@ -360,6 +395,11 @@ export function resolvePlan(input: Scenario, opts: ResolveOptions): Plan {
         ? `${hs.source} targets ${fromHpa} req/s per pod × scale ${scale}`
         : `scenario's ${s.scoring.hpa!.perPodRate} req/s per pod × scale ${scale}${hs ? ` (${hs.source} scales on CPU/memory only: an estimate)` : ''}`;
     if (hs) scoring.hpa.replicaRange = { min: hs.minReplicas, max: hs.maxReplicas };
+    if (hs?.externalMetrics && Object.keys(hs.externalMetrics).length > 0) scoring.hpa.metricNames = { ...hs.externalMetrics };
+    if (hs?.connectionsPerPod != null) {
+      scoring.hpa.perPodConnections = roundTo(hs.connectionsPerPod * connections.scale, 3);
+      scoring.hpa.perPodConnectionsBasis = `${hs.source} targets ${hs.connectionsPerPod} connections per pod × connection scale ${connections.scale}`;
+    }
   }
 
   const plan: Plan = {
@@ -404,6 +444,7 @@ export function resolvePlan(input: Scenario, opts: ResolveOptions): Plan {
     ...(opts.registry ? { registry: opts.registry } : {}),
     runners,
     ...(keda ? { addons: ['keda' as const] } : {}),
+    connections,
   };
   return plan;
 }

@@ -145,4 +145,20 @@ export interface Plan {
    * the scenario needs the seeds' custom-metric HPAs: the overlay's HPAs become ScaledObjects.
    */
   addons?: ClusterAddon[];
+  /**
+   * Client connections k6 holds at the plan's peak, here and at full scale (optional: added after
+   * plan/v1): the scale of per-pod connection targets (an HPA on active_connections).
+   */
+  connections?: PlannedConnections;
+}
+
+/** k6 holds one connection per pre-allocated HTTP or gRPC VU and one per WS session. */
+export interface PlannedConnections {
+  /** At this plan's scale: the VU pools of the rate streams plus the WS sessions at their peak. */
+  atScale: number;
+  /** The same plan at scale 1. */
+  fullScale: number;
+  /** atScale / fullScale: what per-pod connection targets are multiplied by. */
+  scale: number;
+  reason: string;
 }

@@ -181,7 +181,7 @@ async function execute(plan: Plan, opts: RunOptions, ctx: RunContext): Promise<v
   const rendered = await steps.step('render manifests', () =>
     // One render per deploy folder: workloads sharing a folder (proxy + upstream) set their own objects.
     // With KEDA (plan.addons), the seeds' custom-metric HPAs become ScaledObjects on the run's Prometheus.
-    renderWorkloads(plan.workloads, { namespace, imageRef: tools.standin.ref, ...(plan.addons?.includes('keda') ? { keda: { prometheusUrl: prometheusServiceUrl(namespace), scale: plan.scale } } : {}) }),
+    renderWorkloads(plan.workloads, { namespace, imageRef: tools.standin.ref, ...(plan.addons?.includes('keda') ? { keda: { prometheusUrl: prometheusServiceUrl(namespace), scale: plan.scale, ...(plan.connections ? { connectionScale: plan.connections.scale } : {}) } } : {}) }),
   );
   // Images of the user's own (--set <w>.image, or named by their manifests): found in the local
   // engine's store and saved for loading, before a cluster exists to wait on a missing one.
@@ -217,6 +217,13 @@ async function execute(plan: Plan, opts: RunOptions, ctx: RunContext): Promise<v
   ctx.made.clusterGoes = cluster.createdHere && !plan.keepCluster;
   if (ctx.made.clusterGoes) {
     steps.onTeardown(`cluster down (${cluster.name})`, () => provider.down(cluster.name, say));
+  }
+  // ScaledObjects need KEDA: on kind the provider installed it; an existing cluster must run it.
+  if (plan.addons?.includes('keda') && cluster.capabilities.externalMetricsApi === false) {
+    throw new StepFailed(
+      'cluster up',
+      new Error(`the plan turns the seeds' custom-metric HPAs into KEDA ScaledObjects (needs.keda with the kind overlay), but external.metrics.k8s.io does not answer on ${cluster.provider} cluster '${cluster.name}': install KEDA there, or deploy the seed's HPA as it is (--set <workload>.overlay=existing)`),
+    );
   }
   if (cluster.capabilities.workers < needsWorkers) {
     throw new StepFailed('cluster up', new Error(`scenario needs ${needsWorkers} worker node(s) for node-drain or node-fail; cluster has ${cluster.capabilities.workers}`));
