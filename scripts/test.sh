@@ -19,8 +19,9 @@ step() { # name, command...
   if "$@"; then echo "=== $name: ok ($((SECONDS - t0)) s)"; else echo "=== $name: FAILED ($((SECONDS - t0)) s)"; failed_steps+=("$name"); fi
 }
 
-# Tools and images, cached after the first time (k6, kind, kubectl, node image, stand-in image).
-step setup npx tsx harness/cli/setup.ts
+# Tools and images, cached after the first time (k6, kind, kubectl, node image, stand-in image,
+# Prometheus, and KEDA for the KEDA test: built here so each build prints its own time).
+step setup npx tsx harness/cli/setup.ts --with keda
 step typecheck npm run typecheck
 projects=(unit load contract cluster cluster-shared)
 if [ -n "${TEST_PROJECTS:-}" ]; then read -r -a projects <<<"$TEST_PROJECTS"; fi
