@@ -22,7 +22,7 @@ function cliWithEnv(env: NodeJS.ProcessEnv, ...args: string[]): { code: number |
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
-const ALL = ['proxy-rollout', 'proxy-spike-hpa', 'proxy-pod-kill', 'echo-grpc-rollout', 'gateway-pod-kill', 'dex-ws-spike-hpa', 'tracer-daemonset-rollout', 'proxy-node-loss', 'gateway-store-latency'];
+const ALL = ['proxy-rollout', 'proxy-spike-hpa', 'proxy-pod-kill', 'echo-grpc-rollout', 'gateway-pod-kill', 'dex-ws-spike-hpa', 'proxy-ws-spike-hpa', 'tracer-daemonset-rollout', 'proxy-node-loss', 'gateway-store-latency'];
 
 describe('npm run scenario', { timeout: 60_000 }, () => {
   it('--list shows every scenario with its system, workloads and purpose', () => {
