@@ -189,16 +189,7 @@ func TestHTTPDrainClosesWebSocketWith1001(t *testing.T) {
 	l.DrainTimeout = 5 * time.Second
 	l.sleep = func(time.Duration) {}
 	s := NewStandin("upstream", l.Witness, l, 0)
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	port := ln.Addr().(*net.TCPAddr).Port
-	ln.Close()
-	if err := runUpstream(s, Config{Bind: "127.0.0.1", PortOffset: port - 8080}); err != nil {
-		t.Fatalf("listen: %v", err)
-	}
-	base := "127.0.0.1:" + itoa(port)
+	base := serveUpstream(t, s)
 	ws, _, err := websocket.DefaultDialer.Dial("ws://"+base+"/ws", nil)
 	if err != nil {
 		t.Fatal(err)
@@ -251,15 +242,7 @@ func itoa(n int) string { return strconv.Itoa(n) }
 func TestActiveConnectionsCountWebSocketSessions(t *testing.T) {
 	l, _, _ := newTestLifecycle(t, DrainGraceful)
 	s := NewStandin("upstream", l.Witness, l, 0)
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	port := ln.Addr().(*net.TCPAddr).Port
-	ln.Close()
-	if err := runUpstream(s, Config{Bind: "127.0.0.1", PortOffset: port - 8080}); err != nil {
-		t.Fatalf("listen: %v", err)
-	}
+	base := serveUpstream(t, s)
 	gauge := func() string {
 		var buf bytes.Buffer
 		s.Reg.Write(&buf)
@@ -270,7 +253,6 @@ func TestActiveConnectionsCountWebSocketSessions(t *testing.T) {
 		}
 		return "(absent)"
 	}
-	base := "127.0.0.1:" + itoa(port)
 	var sessions []*websocket.Conn
 	for i := 0; i < 3; i++ {
 		ws, _, err := websocket.DefaultDialer.Dial("ws://"+base+"/ws", nil)
@@ -293,4 +275,19 @@ func TestActiveConnectionsCountWebSocketSessions(t *testing.T) {
 		ws.Close()
 	}
 	waitFor("active_connections 0")
+}
+
+// serveUpstream starts the upstream role on a free loopback port and returns its host:port.
+func serveUpstream(t *testing.T, s *Standin) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	port := ln.Addr().(*net.TCPAddr).Port
+	ln.Close()
+	if err := runUpstream(s, Config{Bind: "127.0.0.1", PortOffset: port - 8080}); err != nil {
+		t.Fatalf("listen: %v", err)
+	}
+	return "127.0.0.1:" + itoa(port)
 }
