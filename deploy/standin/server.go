@@ -22,11 +22,11 @@ type Standin struct {
 	Reg  *Registry
 	Cost time.Duration
 
-	httpReqs    *Family
-	httpDur     *Family
+	httpReqs *Family
+	httpDur  *Family
 	// client connections still speaking HTTP; hijacked ones (WebSockets) count through the witness
 	httpConns atomic.Int64
-	wsTotal     *Family
+	wsTotal   *Family
 	// untracked paths: probes and metrics are not traffic.
 	untracked map[string]bool
 }
