@@ -4,8 +4,7 @@
 // and pulled by the nodes through containerd's mirror (clusters/kind/kind-config.ts) — even
 // though kind load would reach them: the flag wins, and the run says which path it took.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -15,42 +14,10 @@ import { kubeFromFile } from '../kube/client.ts';
 import type { Timeline } from '../timeline/types.ts';
 import { LOCAL_REGISTRY_HOST_PORT, startLocalRegistry, type RunningLocalRegistry } from '../../clusters/registry/local-registry.ts';
 import { SHARED_CLUSTER, sharedCluster } from '../../test/cluster/shared-cluster.ts';
+import { readJson, runScenarioCli } from '../../test/cluster/scenario-cli.ts';
 
 const out = mkdtempSync(join(tmpdir(), 'kch-registry-'));
 const log = (l: string) => process.stdout.write(`[registry test] ${l}\n`);
-
-interface CliRun {
-  code: number | null;
-  output: string;
-  runDir: string;
-}
-
-/** `npm run scenario` as a user runs it; `whenStarted` runs once the runners were resumed. */
-function scenario(args: string[], env: NodeJS.ProcessEnv, whenStarted: (output: string) => Promise<void>): Promise<CliRun> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'harness/cli/scenario.ts', ...args, '--out', out], { stdio: ['ignore', 'pipe', 'pipe'], env });
-    let output = '';
-    let fired = false;
-    const onData = (b: Buffer) => {
-      output += b.toString();
-      process.stdout.write(b);
-      if (!fired && /load: resumed \d+ runner/.test(output)) {
-        fired = true;
-        void whenStarted(output).catch((e: unknown) => log(`whenStarted failed: ${String(e)}`));
-      }
-    };
-    child.stdout.on('data', onData);
-    child.stderr.on('data', onData);
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`scenario did not finish in 420 s\n${output.slice(-3000)}`));
-    }, 420_000);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, output, runDir: /run (\S+) → (\S+)/.exec(output)?.[2] ?? '' });
-    });
-  });
-}
 
 function portAnswers(port: number): Promise<boolean> {
   return new Promise((resolve) => {
@@ -87,21 +54,24 @@ describe('--registry: images pushed to a local registry, pulled by the nodes', (
     const cluster = await sharedCluster(() => undefined);
     const core = kubeFromFile(cluster.kubeconfigPath, cluster.context).makeApiClient(k8s.CoreV1Api);
     let pods: { name: string; images: string[]; policies: string[] }[] = [];
-    const run = await scenario(
+    const run = await runScenarioCli(
       [
         'proxy-rollout', '--provider', 'existing', '--name', cluster.context, '--registry', registry!.name,
-        '--set', 'proxy.overlay=kind', '--set', 'upstream.overlay=kind', '--scale', '0.004', '--per-pod-rate', '250', '--duration', '15',
+        '--set', 'proxy.overlay=kind', '--set', 'upstream.overlay=kind', '--scale', '0.004', '--per-pod-rate', '250', '--duration', '15', '--out', out,
       ],
-      { ...process.env, KUBECONFIG: cluster.kubeconfigPath },
-      async (output) => {
-        // While the load runs: the pods as the API server has them (the namespace goes at teardown).
-        const namespace = /namespace (kch-[a-z0-9-]+)/.exec(output)?.[1];
-        if (!namespace) throw new Error('no namespace in the output');
-        pods = (await core.listNamespacedPod({ namespace })).items.map((p) => ({
-          name: p.metadata?.name ?? '?',
-          images: (p.spec?.containers ?? []).map((c) => c.image ?? ''),
-          policies: (p.spec?.containers ?? []).map((c) => c.imagePullPolicy ?? ''),
-        }));
+      {
+        env: { ...process.env, KUBECONFIG: cluster.kubeconfigPath },
+        timeoutMs: 420_000,
+        // Once the runners were resumed: the pods as the API server has them (the namespace goes at teardown).
+        whenStarted: async (output) => {
+          const namespace = /namespace (kch-[a-z0-9-]+)/.exec(output)?.[1];
+          if (!namespace) throw new Error('no namespace in the output');
+          pods = (await core.listNamespacedPod({ namespace })).items.map((p) => ({
+            name: p.metadata?.name ?? '?',
+            images: (p.spec?.containers ?? []).map((c) => c.image ?? ''),
+            policies: (p.spec?.containers ?? []).map((c) => c.imagePullPolicy ?? ''),
+          }));
+        },
       },
     );
     expect(run.code, run.output.slice(-3000)).toBe(0);
@@ -124,7 +94,7 @@ describe('--registry: images pushed to a local registry, pulled by the nodes', (
       for (const image of p.images) expect(image, p.name).toMatch(/^localhost:5001\/kch\//);
       for (const policy of p.policies) expect(policy, p.name).toBe('IfNotPresent');
     }
-    const t = JSON.parse(readFileSync(join(run.runDir, 'timeline.json'), 'utf8')) as Timeline;
+    const t = readJson<Timeline>(join(run.runDir, 'timeline.json'));
     expect(t.plan.registry).toBe('localhost:5001/kch');
     expect(t.load!.totals.requests).toBe(t.witnesses.k6Summaries.reduce((a, s) => a + s.requests, 0));
   });

@@ -237,7 +237,7 @@ async function execute(plan: Plan, opts: RunOptions, ctx: RunContext): Promise<v
     // A cluster that cannot load images has no loadImages: fail before deploying, saying what to do.
     if (!canLoadImages(cluster)) throw new StepFailed('load images', new Error(cannotLoadImagesMessage(cluster, archives)));
     await steps.step(`load ${archives.length} image(s) into the cluster (kind load)`, () => cluster.loadImages(archives, say));
-    say(`images: loaded with kind load into cluster '${cluster.name}' (no --registry)`);
+    say(`images: loaded with kind load into ${cluster.provider} cluster '${cluster.name}' (no --registry)`);
   }
 
   const kc: KubeConfig = kubeFromFile(cluster.kubeconfigPath, cluster.context);

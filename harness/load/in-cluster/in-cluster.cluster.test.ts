@@ -58,7 +58,7 @@ describe('load from inside the cluster (kind)', () => {
       { ...process.env, KUBECONFIG: cluster.kubeconfigPath },
     );
     expect(run.output).toMatch(/images: kind load reaches the nodes — the context is kind cluster 'kch-shared' on this machine's podman/);
-    expect(run.output).toMatch(/images: loaded with kind load into cluster 'kch-shared' \(no --registry\)/);
+    expect(run.output).toMatch(/images: loaded with kind load into existing cluster 'kind-kch-shared' \(no --registry\)/);
     expect(run.runDir, run.output.slice(-2000)).not.toBe('');
     const t = readJson<Timeline>(join(run.runDir, 'timeline.json'));
     expect(t.plan.provider).toBe('existing');
