@@ -214,6 +214,14 @@ export class KindProvider implements ClusterProvider {
       );
     })();
     metrics.catch(() => undefined); // awaited below; a Ready/CoreDNS failure must not leave it unhandled
+    if (image) {
+      // kubeadm's CoreDNS probes readiness every 10 s: a first probe a moment too early cost `up`
+      // up to 10 s. Patched while its pods still wait for the pod network, so nothing restarts.
+      await kubectl(target, ['-n', 'kube-system', 'patch', 'deploy', 'coredns', '--type=json', '-p', JSON.stringify([{ op: 'replace', path: '/spec/template/spec/containers/0/readinessProbe/periodSeconds', value: 1 }])], {
+        timeoutMs: 30_000,
+        nothrow: true,
+      });
+    }
     if (record.podNetwork === 'bridge') {
       await timedStep(progress, 'pod network: per-node bridge on its podCIDR + routes to the other nodes', async () => {
         const nodes = await waitForPodCIDRs(target, nodeCount, 300_000).catch(async (e: Error) => {

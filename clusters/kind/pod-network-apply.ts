@@ -38,12 +38,18 @@ export async function waitForPodCIDRs(target: KubeTarget, expectedNodes: number,
   throw new Error(`nodes did not get pod CIDRs within ${deadlineMs / 1000} s (${last})`);
 }
 
+/** An address or CIDR as the API gives it: safe to put in a shell line. */
+const ADDRESS = /^[0-9A-Fa-f.:]+(\/\d{1,3})?$/;
+
+/** One node's conflist and routes in a single exec, the nodes at once (nine execs in a row took about 2 s of `up`). */
 export async function applyPodNetwork(engine: EngineName, nodes: PodNetworkNode[]): Promise<void> {
-  for (const plan of podNetworkPlan(nodes)) {
-    await exec(engine, ['exec', '-i', plan.node, 'sh', '-c', `mkdir -p /etc/cni/net.d && cat > ${CONFLIST_PATH}`], {
-      input: plan.conflist,
-      timeoutMs: 30_000,
-    });
-    for (const r of plan.routes) await exec(engine, ['exec', plan.node, 'ip', 'route', 'replace', r.dst, 'via', r.via], { timeoutMs: 30_000 });
-  }
+  await Promise.all(
+    podNetworkPlan(nodes).map((plan) => {
+      for (const r of plan.routes) {
+        if (!ADDRESS.test(r.dst) || !ADDRESS.test(r.via)) throw new Error(`node ${plan.node}: route ${r.dst} via ${r.via} is not an address`);
+      }
+      const routes = plan.routes.map((r) => ` && ip route replace ${r.dst} via ${r.via}`).join('');
+      return exec(engine, ['exec', '-i', plan.node, 'sh', '-c', `mkdir -p /etc/cni/net.d && cat > ${CONFLIST_PATH}${routes}`], { input: plan.conflist, timeoutMs: 30_000 });
+    }),
+  );
 }
