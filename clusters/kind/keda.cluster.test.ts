@@ -99,7 +99,10 @@ describe('KEDA add-on on kind', () => {
       },
     ]);
     const seed = parse(readFileSync(join(import.meta.dirname, '..', '..', 'deploy', 'aenebris', 'base', 'hpa.yaml'), 'utf8')) as SeedHpa;
-    const { scaledObject, externalMetrics } = scaledObjectFromHpa(seed, { prometheusUrl: prometheusServiceUrl(NS), namespace: NS, scale: 0.015, minReplicas: 1, maxReplicas: 2 });
+    // 1–2 replicas for the seed's 5–50 multiply the per-pod targets by 50/2 (rangeFactor): at scale
+    // 0.0006 that is 30 req/s and 15 connections per pod
+    const { scaledObject, externalMetrics, perPodTargets } = scaledObjectFromHpa(seed, { prometheusUrl: prometheusServiceUrl(NS), namespace: NS, scale: 0.0006, minReplicas: 1, maxReplicas: 2 });
+    expect(perPodTargets).toEqual({ http_requests_per_second: 30, active_connections: 15 });
     const applied = Date.now();
     await apply([scaledObject]); // through KEDA's admission webhook
     type Hpa = { spec: { minReplicas: number; maxReplicas: number; behavior?: unknown }; status?: { currentMetrics?: { type: string; external?: { metric: { name: string }; current: { averageValue?: string } } }[] } };
@@ -139,7 +142,7 @@ describe('KEDA add-on on kind', () => {
     ])]);
     await kc(['-n', NS, 'rollout', 'status', 'deploy/aenebris', '--timeout=180s'], { timeoutMs: 190_000 });
     await apply([{ apiVersion: 'v1', kind: 'Service', metadata: { name: 'aenebris', namespace: NS }, spec: { selector: { 'app.kubernetes.io/name': 'aenebris' }, ports: [{ name: 'http', port: 8080 }] } }]);
-    // 60 req/s for 75 s against the pod this test made: twice the ScaledObject's 30 per pod (2,000 × 0.015).
+    // 60 req/s for 75 s against the pod this test made: twice the ScaledObject's 30 per pod (2,000 × 0.0006 × 50/2).
     // At most 6 VUs, so at most 6 keep-alive connections: under the 15 per pod of active_connections
     // (seen with 10–30 VUs: the connection metric scaled first), so only the request rate explains a scale-up.
     const shape: LoadShape = {
@@ -175,6 +178,13 @@ describe('KEDA add-on on kind', () => {
       desired = h.status?.desiredReplicas ?? 0;
     }
     progress(`under 60 req/s: s2-prometheus (http_requests_per_second) ${rate} per pod, desired ${desired}, ${((Date.now() - started) / 1000).toFixed(1)} s after the load pod was created`);
+    if (!(rate > 0)) {
+      // say where the chain broke: the pods, the load pod's output, what Prometheus holds
+      progress((await kc(['-n', NS, 'get', 'pods', '-o', 'wide'], { nothrow: true })).stdout);
+      progress((await kc(['-n', NS, 'logs', 'k6-load', '--tail=20'], { nothrow: true })).stdout);
+      const q = encodeURIComponent(`sum by (pod) (http_requests_total{namespace="${NS}"})`);
+      progress((await kc(['get', '--raw', `/api/v1/namespaces/${NS}/services/${PROMETHEUS_NAME}:9090/proxy/api/v1/query?query=${q}`], { nothrow: true })).stdout.slice(0, 2000));
+    }
     const events = await kc(['-n', NS, 'get', 'events', '--field-selector', 'involvedObject.kind=HorizontalPodAutoscaler,reason=SuccessfulRescale', '-o', 'jsonpath={range .items[*]}{.message}{"\\n"}{end}']);
     progress(`HPA events: ${events.stdout.trim()}`);
     expect(rate).toBeGreaterThan(0);
@@ -202,11 +212,13 @@ describe('KEDA scenarios through the CLI', () => {
   }, 200_000);
 
   it('proxy-ws-spike-hpa: a wave of WS sessions scales the proxy on active_connections while CPU stays under its target', async () => {
-    const r = await run(['proxy-ws-spike-hpa', '--duration', '100']);
+    // scales pinned: the existing provider's machine-fit assumes k6 runs elsewhere, here it shares the 2 cores
+    const r = await run(['proxy-ws-spike-hpa', '--duration', '100', '--scale', '0.01']);
     expect(r.runDir, r.output.slice(-3000)).not.toBe('');
     const { t, card } = scored(r.runDir);
     expect(t.plan.addons).toEqual(['keda']);
     expect(t.plan.loadFrom).toBe('cluster');
+    expect(card.hpa?.steps.length, r.output.slice(-3000)).toBe(1);
     const step = card.hpa!.steps[0]!;
     progress(`ws wave: ${step.fromTarget} → ${step.toTarget} sessions; first increase ${JSON.stringify(step.firstIncrease)}; reaction ${step.reactionS} s`);
     expect(step.unit).toBe('sessions');
@@ -221,10 +233,11 @@ describe('KEDA scenarios through the CLI', () => {
 
   it('proxy-spike-hpa with KEDA: the request rate drives the step, and the reaction is the SuccessfulRescale event', async () => {
     // no CPU cost per request: the seed's CPU target would otherwise share the step with the rate
-    const r = await run(['proxy-spike-hpa', '--duration', '90', '--set', 'needs.keda=true', '--set', 'proxy.cpuCostMicros=0', '--set', 'scoring.hpa.expectDrivenBy=http_requests_per_second']);
+    const r = await run(['proxy-spike-hpa', '--duration', '90', '--scale', '0.008', '--set', 'needs.keda=true', '--set', 'proxy.cpuCostMicros=0', '--set', 'scoring.hpa.expectDrivenBy=http_requests_per_second']);
     expect(r.runDir, r.output.slice(-3000)).not.toBe('');
     const { t, card } = scored(r.runDir);
     expect(t.plan.addons).toEqual(['keda']);
+    expect(card.hpa?.steps.length, r.output.slice(-3000)).toBe(1);
     const step = card.hpa!.steps[0]!;
     progress(`spike: ${step.fromTarget} → ${step.toTarget} req/s; first increase ${JSON.stringify(step.firstIncrease)}; reaction ${step.reactionS} s`);
     expect(card.checks.find((c) => c.id === `hpa.driven-by/${step.stage}`)?.status, step.firstIncrease?.eventMessage ?? 'no event').toBe('pass');
