@@ -2,7 +2,8 @@
 // the container kch-registry on the kind network, 127.0.0.1:5001 here), the shared kind cluster
 // reached through the existing provider, and a short scenario whose every image is pushed there
 // and pulled by the nodes through containerd's mirror (clusters/kind/kind-config.ts) — even
-// though kind load would reach them: the flag wins, and the run says which path it took.
+// though kind load would reach them: the flag wins, and the run says which path it took. Both
+// providers: `existing` on the shared cluster's context (load from runner pods), and `kind` itself.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdtempSync } from 'node:fs';
 import { connect } from 'node:net';
@@ -97,5 +98,21 @@ describe('--registry: images pushed to a local registry, pulled by the nodes', (
     const t = readJson<Timeline>(join(run.runDir, 'timeline.json'));
     expect(t.plan.registry).toBe('localhost:5001/kch');
     expect(t.load!.totals.requests).toBe(t.witnesses.k6Summaries.reduce((a, s) => a + s.requests, 0));
+  });
+
+  it('the kind provider takes --registry too: pushed, not kind-loaded, and the run passes (load from the host)', async () => {
+    const run = await runScenarioCli(
+      ['proxy-rollout', '--provider', 'kind', '--name', SHARED_CLUSTER, '--keep-cluster', '--registry', registry!.name, '--scale', '0.004', '--duration', '20', '--out', out],
+      { timeoutMs: 420_000 },
+    );
+    expect(run.code, run.output.slice(-3000)).toBe(0);
+    expect(run.output).toMatch(/^images {4}pushed to localhost:5001\/kch — --registry/m);
+    expect(run.output).toMatch(/images: pushed to localhost:5001\/kch \(--registry\), not loaded with kind load/);
+    expect(run.output).not.toMatch(/kind load image-archive/);
+    // The workloads as applied: the registry's names, pulled when missing.
+    const manifests = readJson<{ kind: string; spec?: { template?: { spec: { containers: { image: string; imagePullPolicy?: string }[] } } } }[]>(join(run.runDir, 'manifests.json'));
+    const containers = manifests.flatMap((m) => m.spec?.template?.spec.containers ?? []);
+    expect(containers.length).toBeGreaterThan(0);
+    for (const c of containers) expect([c.image, c.imagePullPolicy]).toEqual([expect.stringMatching(/^localhost:5001\/kch\/standin:/), 'IfNotPresent']);
   });
 });
