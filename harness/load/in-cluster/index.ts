@@ -353,13 +353,15 @@ function sleep(ms: number, signal?: AbortSignal): Promise<void> {
 
 /** Wait (bounded) until Prometheus's request and WS-session totals reach the summaries' sums. */
 async function untilTotalsArrive(prom: Pick<ProxiedPrometheus, 'query'>, testId: string, summaries: readonly K6ShardSummary[], boundMs: number): Promise<void> {
-  const want = { requests: summaries.reduce((a, s) => a + s.requests, 0), ws: summaries.reduce((a, s) => a + s.wsSessions, 0) };
+  const sum = (k: 'requests' | 'wsSessions' | 'checksPassed' | 'checksFailed') => summaries.reduce((a, s) => a + s[k], 0);
+  // checks too: a CI run read 54,772 of 55,435 passed checks while its requests had all arrived
+  const want = { requests: sum('requests'), ws: sum('wsSessions'), checks: sum('checksPassed') + sum('checksFailed') };
   const sel = `{testid="${testId.replace(/"/g, '\\"')}"}`;
   const total = async (metric: string) => Number((await prom.query(`sum(${metric}${sel}) or vector(0)`))[0]?.value[1] ?? 0);
   const until = Date.now() + boundMs;
   while (Date.now() < until) {
-    const [requests, ws] = await Promise.all([total('k6_http_reqs_total'), total('k6_ws_sessions_total')]).catch(() => [NaN, NaN]);
-    if (requests >= want.requests && ws >= want.ws) return;
+    const [requests, ws, checks] = await Promise.all([total('k6_http_reqs_total'), total('k6_ws_sessions_total'), total('k6_harness_checks_total')]).catch(() => [NaN, NaN, NaN]);
+    if (requests >= want.requests && ws >= want.ws && checks >= want.checks) return;
     await new Promise((r) => setTimeout(r, 500));
   }
 }
