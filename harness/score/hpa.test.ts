@@ -210,3 +210,21 @@ describe('a step of WebSocket sessions, and the metric that must drive it', () =
     expect(seedMetricOf('cpu resource utilization (percentage of request)', { 's3-prometheus': 'active_connections' })).toBeNull();
   });
 });
+
+describe('an HPA that computes nothing until the step (its CPU metric has no data for young pods)', () => {
+  it('takes its first computation above the running replicas as the reaction, matched to its event', () => {
+    const t = readFixture('hpa-spike');
+    const at = (s: number) => t.loadStartedAt! + s * 1000;
+    const firstUp = t.kube.find((r): r is HpaRecord => r.kind === 'hpa' && r.desiredReplicas === 4)!;
+    // before the first increase the status had no desired count at all
+    for (const r of t.kube) if (r.kind === 'hpa' && r.at < firstUp.at) r.desiredReplicas = 0;
+    const { score, checks } = hpaReaction(t);
+    expect(score!.changes[0]).toMatchObject({ from: 2, to: 4, at: firstUp.at });
+    expect(score!.steps[0]!.reactionS).toBe(17.2);
+    expect(checks.filter((c) => c.area === 'witness').map((c) => c.status)).toEqual(['pass', 'pass']);
+    // an observer that starts after a rescale has begun sees no change: it cannot time one
+    t.kube = t.kube.filter((r) => !(r.kind === 'hpa' && r.desiredReplicas === 0));
+    for (const r of t.kube) if (r.kind === 'hpa' && r.at >= firstUp.at && r.at < at(50)) r.currentReplicas = 2;
+    expect(hpaReaction(t).score!.changes.map((c) => `${c.from}->${c.to}`)).not.toContain('2->4');
+  });
+});

@@ -88,15 +88,22 @@ export function rescaleDrivenBy(message: string): string | null {
   return m[2] === 'below' ? `${metric.toLowerCase()} below target` : metric;
 }
 
-/** Desired-replica changes from the HPA's status, skipping the controller's first computation (from 0). */
+/**
+ * Desired-replica changes from the HPA's status. The controller's first computation (from 0) is a
+ * change only when it differs from the replicas running: an HPA whose CPU metric has no data yet
+ * for young pods computes nothing until a metric asks for more (seen with KEDA: 0 until the
+ * spike, then 6 over the 2 running), and that first answer is its reaction.
+ */
 function replicaChanges(records: HpaRecord[]): { change: ReplicaChange; record: HpaRecord }[] {
   const out: { change: ReplicaChange; record: HpaRecord }[] = [];
   let prev: number | null = null;
+  let uncomputedSeen = false;
+  const push = (r: HpaRecord, from: number) => out.push({ change: { at: r.at, from, to: r.desiredReplicas, eventAt: null, eventMessage: null, drivenBy: null }, record: r });
   for (const r of records) {
-    if (prev !== null && prev > 0 && r.desiredReplicas !== prev && r.desiredReplicas > 0) {
-      out.push({ change: { at: r.at, from: prev, to: r.desiredReplicas, eventAt: null, eventMessage: null, drivenBy: null }, record: r });
-    }
+    if (prev !== null && prev > 0 && r.desiredReplicas !== prev && r.desiredReplicas > 0) push(r, prev);
+    else if (prev === null && uncomputedSeen && r.desiredReplicas > 0 && r.currentReplicas > 0 && r.desiredReplicas !== r.currentReplicas) push(r, r.currentReplicas);
     if (r.desiredReplicas > 0) prev = r.desiredReplicas;
+    else if (prev === null) uncomputedSeen = true;
   }
   return out;
 }

@@ -174,6 +174,9 @@ describe('runner start-up fails fast', () => {
       status: { phase: exitCode === 0 ? 'Succeeded' : 'Failed', containerStatuses: k6([{ name: 'k6', image: 'r', imageID: '', ready: false, restartCount: 0, state: { terminated: { exitCode, finishedAt: new Date(1_000) } } }]) },
     });
     expect(runnerEnd('kch-k6-runner-1', done(0), 9)).toEqual({ code: 0, at: 1_000 });
+    // finishedAt is truncated to the second: the end is the end of that second, if it has passed
+    expect(runnerEnd('kch-k6-runner-1', done(0), 5_000)).toEqual({ code: 0, at: 1_999 });
+    expect(runnerEnd('kch-k6-runner-1', done(0), 1_400)).toEqual({ code: 0, at: 1_400 });
     expect(runnerEnd('kch-k6-runner-1', done(99), 9)).toEqual({ code: 99, at: 1_000 });
     expect(runnerEnd('kch-k6-runner-1', done(0, true), 9)).toEqual({ code: 0, at: 1_000, error: 'runner pod kch-k6-runner-1 was deleted during the load (k6 exited 0)' });
     expect(runnerEnd('kch-k6-runner-1', undefined, 9)).toEqual({ code: null, at: 9, error: 'runner pod kch-k6-runner-1 was deleted during the load' });
