@@ -213,7 +213,7 @@ describe('KEDA scenarios through the CLI', () => {
 
   it('proxy-ws-spike-hpa: a wave of WS sessions scales the proxy on active_connections while CPU stays under its target', async () => {
     // scales pinned: the existing provider's machine-fit assumes k6 runs elsewhere, here it shares the 2 cores
-    const r = await run(['proxy-ws-spike-hpa', '--duration', '100', '--scale', '0.01']);
+    const r = await run(['proxy-ws-spike-hpa', '--duration', '75', '--scale', '0.01']);
     expect(r.runDir, r.output.slice(-3000)).not.toBe('');
     const { t, card } = scored(r.runDir);
     expect(t.plan.addons).toEqual(['keda']);
@@ -233,7 +233,7 @@ describe('KEDA scenarios through the CLI', () => {
 
   it('proxy-spike-hpa with KEDA: the request rate drives the step, and the reaction is the SuccessfulRescale event', async () => {
     // no CPU cost per request: the seed's CPU target would otherwise share the step with the rate
-    const r = await run(['proxy-spike-hpa', '--duration', '90', '--scale', '0.008', '--set', 'needs.keda=true', '--set', 'proxy.cpuCostMicros=0', '--set', 'scoring.hpa.expectDrivenBy=http_requests_per_second']);
+    const r = await run(['proxy-spike-hpa', '--duration', '75', '--scale', '0.008', '--set', 'needs.keda=true', '--set', 'proxy.cpuCostMicros=0', '--set', 'scoring.hpa.expectDrivenBy=http_requests_per_second']);
     expect(r.runDir, r.output.slice(-3000)).not.toBe('');
     const { t, card } = scored(r.runDir);
     expect(t.plan.addons).toEqual(['keda']);
