@@ -1,16 +1,7 @@
 // `--load-from` and `--per-pod-rate` as a user meets them: a real process, --plan only (never
 // touches a cluster); a wrong value exits 2 naming the flag.
 import { describe, expect, it } from 'vitest';
-import { spawnSync } from 'node:child_process';
-import { dirname, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
-
-const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
-
-function cli(...args: string[]): { code: number | null; stdout: string; stderr: string } {
-  const r = spawnSync('npx', ['tsx', 'harness/cli/scenario.ts', ...args], { cwd: ROOT, encoding: 'utf8', timeout: 30_000, env: { ...process.env, npm_lifecycle_event: '' } });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
+import { scenarioCli as cli } from './scenario-cli.fixture.ts';
 
 describe('npm run scenario --load-from', { timeout: 60_000 }, () => {
   it('cluster: the plan says where load comes from and sizes the runner pods', () => {

@@ -1,16 +1,7 @@
 // `--registry` as a user meets it: a real process, --plan only (never touches a cluster or a
 // registry); the plan page says which image path the run takes; a bad value exits 2 naming the flag.
 import { describe, expect, it } from 'vitest';
-import { spawnSync } from 'node:child_process';
-import { dirname, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
-
-const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
-
-function cli(...args: string[]): { code: number | null; stdout: string; stderr: string } {
-  const r = spawnSync('npx', ['tsx', 'harness/cli/scenario.ts', ...args], { cwd: ROOT, encoding: 'utf8', timeout: 30_000, env: { ...process.env, npm_lifecycle_event: '' } });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
+import { scenarioCli as cli } from './scenario-cli.fixture.ts';
 
 describe('npm run scenario --registry', { timeout: 60_000 }, () => {
   it('the plan says the images are pushed there, or loaded with kind load without it', () => {

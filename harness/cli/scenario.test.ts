@@ -1,26 +1,7 @@
 // The CLI as a user meets it: a real process (npx tsx harness/cli/scenario.ts), its stdout,
 // stderr and exit code. --plan never touches a cluster, so these run anywhere.
 import { describe, expect, it } from 'vitest';
-import { spawnSync } from 'node:child_process';
-import { dirname, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
-
-const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
-
-function cli(...args: string[]): { code: number | null; stdout: string; stderr: string } {
-  // Not run through npm: no npm_config_* flags to mistake for swallowed ones.
-  return cliWithEnv({ npm_lifecycle_event: '' }, ...args);
-}
-
-function cliWithEnv(env: NodeJS.ProcessEnv, ...args: string[]): { code: number | null; stdout: string; stderr: string } {
-  const r = spawnSync('npx', ['tsx', 'harness/cli/scenario.ts', ...args], {
-    cwd: ROOT,
-    encoding: 'utf8',
-    timeout: 30_000,
-    env: { ...process.env, ...env },
-  });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
+import { scenarioCli as cli, scenarioCliWithEnv as cliWithEnv } from './scenario-cli.fixture.ts';
 
 const ALL = ['proxy-rollout', 'proxy-spike-hpa', 'proxy-pod-kill', 'echo-grpc-rollout', 'gateway-pod-kill', 'dex-ws-spike-hpa', 'proxy-ws-spike-hpa', 'tracer-daemonset-rollout', 'proxy-node-loss', 'gateway-store-latency'];
 
