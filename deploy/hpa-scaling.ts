@@ -6,7 +6,7 @@ import type { KubeObject } from '../harness/kube/objects.ts';
 import type { ProviderName } from '../harness/plan/types.ts';
 import type { Scenario } from '../scenarios/model.ts';
 import { renderWorkloads } from './render.ts';
-import { quantityValue } from './keda-scaled-object.ts';
+import { CONNECTIONS_METRIC, REQUEST_RATE_METRIC, externalMetricName, metricOfTrigger, quantityValue, triggerName } from './keda-scaled-object.ts';
 
 export interface HpaScaling {
   /** The object that scales it: "HorizontalPodAutoscaler/aenebris" or "ScaledObject/aenebris". */
@@ -21,8 +21,6 @@ export interface HpaScaling {
   externalMetrics?: Record<string, string>;
 }
 
-const REQUEST_RATE_METRIC = 'http_requests_per_second';
-const CONNECTIONS_METRIC = 'active_connections';
 
 type Scaler = KubeObject & {
   spec?: {
@@ -44,12 +42,12 @@ export function hpaScalingOf(objs: readonly KubeObject[], deployment: string): H
   const source = `${scaler.kind}/${scaler.metadata.name}`;
   if (scaler.kind === 'ScaledObject') {
     const threshold = (metric: string) => {
-      const t = s.triggers?.find((x) => x.type === 'prometheus' && x.name === metric.replace(/_/g, '-'));
+      const t = s.triggers?.find((x) => x.type === 'prometheus' && x.name === triggerName(metric));
       return t?.metadata?.threshold ? Number(t.metadata.threshold) : null;
     };
     // KEDA names each trigger's External metric by its index among all triggers (cpu and memory count)
     const externalMetrics = Object.fromEntries(
-      (s.triggers ?? []).flatMap((t, i) => (t.type === 'prometheus' && t.name ? [[`s${i}-prometheus`, t.name.replace(/-/g, '_')]] : [])),
+      (s.triggers ?? []).flatMap((t, i) => (t.type === 'prometheus' && t.name ? [[externalMetricName(i), metricOfTrigger(t.name)]] : [])),
     );
     return {
       source,

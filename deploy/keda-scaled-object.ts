@@ -34,12 +34,23 @@ export const SEED_METRIC_QUERIES: Readonly<Record<string, (pods: string, windowS
   active_connections: (pods) => `sum(active_connections{${pods}})`,
 };
 
+/** The seeds' request-rate and connection metrics (the targets overshoot and the plan read). */
+export const REQUEST_RATE_METRIC = 'http_requests_per_second';
+export const CONNECTIONS_METRIC = 'active_connections';
+
 /**
  * Seed metrics that count connections, not requests: their per-pod targets follow the connections
  * the load holds (the plan's connection scale: k6 keeps one per pooled VU and one per WS session),
  * which do not shrink with the request rate.
  */
-export const CONNECTION_METRICS: ReadonlySet<string> = new Set(['active_connections']);
+export const CONNECTION_METRICS: ReadonlySet<string> = new Set([CONNECTIONS_METRIC]);
+
+/** A trigger's name for a seed metric (KEDA's names take '-', the seeds' '_'), and back. */
+export const triggerName = (metric: string): string => metric.replace(/_/g, '-');
+export const metricOfTrigger = (trigger: string): string => trigger.replace(/-/g, '_');
+
+/** The External metric KEDA gives the HPA for the trigger at `index` (cpu and memory count). */
+export const externalMetricName = (index: number): string => `s${index}-prometheus`;
 
 export interface ScaledObjectOptions {
   /** The run's Prometheus, e.g. prometheusServiceUrl(namespace) (harness/load/in-cluster/manifests.ts). */
@@ -132,11 +143,11 @@ export function scaledObjectFromHpa(hpa: SeedHpa, o: ScaledObjectOptions): Trans
       const scale = (CONNECTION_METRICS.has(p.metric.name) ? (o.connectionScale ?? o.scale) : o.scale) * range;
       const perPod = threshold(quantityValue(p.target.averageValue), scale, `${where} ${p.metric.name}`);
       perPodTargets[p.metric.name] = perPod;
-      externalMetrics[`s${i}-prometheus`] = p.metric.name;
+      externalMetrics[externalMetricName(i)] = p.metric.name;
       return {
         type: 'prometheus',
         // a trigger's name labels KEDA's own metrics and logs; the HPA still sees s<i>-prometheus
-        name: p.metric.name.replace(/_/g, '-'),
+        name: triggerName(p.metric.name),
         // AverageValue: the HPA divides the query's total by the replicas, as a Pods metric averages it
         metricType: 'AverageValue',
         metadata: { serverAddress: o.prometheusUrl, query: query(pods, window), threshold: String(perPod), ignoreNullValues: 'true' },
