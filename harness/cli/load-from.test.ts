@@ -1,7 +1,7 @@
 // `--load-from` and `--per-pod-rate` as a user meets them: a real process, --plan only (never
 // touches a cluster); a wrong value exits 2 naming the flag.
 import { describe, expect, it } from 'vitest';
-import { scenarioCli as cli } from './scenario-cli.fixture.ts';
+import { scenarioCli as cli } from '../../test/cli/scenario-cli.ts';
 
 describe('npm run scenario --load-from', { timeout: 60_000 }, () => {
   it('cluster: the plan says where load comes from and sizes the runner pods', () => {

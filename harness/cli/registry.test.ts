@@ -1,7 +1,7 @@
 // `--registry` as a user meets it: a real process, --plan only (never touches a cluster or a
 // registry); the plan page says which image path the run takes; a bad value exits 2 naming the flag.
 import { describe, expect, it } from 'vitest';
-import { scenarioCli as cli } from './scenario-cli.fixture.ts';
+import { scenarioCli as cli } from '../../test/cli/scenario-cli.ts';
 
 describe('npm run scenario --registry', { timeout: 60_000 }, () => {
   it('the plan says the images are pushed there, or loaded with kind load without it', () => {

@@ -1,7 +1,7 @@
 // The CLI as a user meets it: a real process (npx tsx harness/cli/scenario.ts), its stdout,
 // stderr and exit code. --plan never touches a cluster, so these run anywhere.
 import { describe, expect, it } from 'vitest';
-import { scenarioCli as cli, scenarioCliWithEnv as cliWithEnv } from './scenario-cli.fixture.ts';
+import { scenarioCli as cli, scenarioCliWithEnv as cliWithEnv } from '../../test/cli/scenario-cli.ts';
 
 const ALL = ['proxy-rollout', 'proxy-spike-hpa', 'proxy-pod-kill', 'echo-grpc-rollout', 'gateway-pod-kill', 'dex-ws-spike-hpa', 'proxy-ws-spike-hpa', 'tracer-daemonset-rollout', 'proxy-node-loss', 'gateway-store-latency'];
 

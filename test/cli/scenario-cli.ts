@@ -1,4 +1,4 @@
-// The scenario CLI as a user meets it, for the CLI's tests: a real process (npx tsx
+// The scenario CLI as a user meets it, for the CLI's tests (harness/cli/*.test.ts): a real process (npx tsx
 // harness/cli/scenario.ts), its stdout, stderr and exit code, bounded at 30 s.
 import { spawnSync } from 'node:child_process';
 import { dirname, resolve } from 'node:path';
