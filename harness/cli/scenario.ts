@@ -172,8 +172,8 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv = pro
     registry,
   };
   // The scored HPA as its manifests deploy it: overshoot's per-pod capacity and bounds come from it.
-  // Read after --set (which may pick the overlay), rendered with KEDA and without: whether the plan
-  // has KEDA is only decided when it resolves. A bad --set is left for the plan to name.
+  // Read after --set (which may pick the overlay or turn needs.keda on); whether the plan has KEDA
+  // is decided when it resolves. A bad --set is left for the plan to name.
   const hpaScaling = new Map<string, Pick<ResolveOptions, 'hpaScaling' | 'hpaScalingKeda'>>();
   for (const name of chosen) {
     const given = own.get(name)?.scenario ?? catalogue.get(name)!;
@@ -185,7 +185,8 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv = pro
     }
     hpaScaling.set(name, {
       hpaScaling: await scenarioHpaScaling(sc, provider.name, false),
-      hpaScalingKeda: await scenarioHpaScaling(sc, provider.name, true),
+      // rendered with KEDA only for a scenario that asks for it (after --set): one render less at start
+      hpaScalingKeda: sc.needs?.keda === true ? await scenarioHpaScaling(sc, provider.name, true) : null,
     });
   }
   // Resolve every plan first: a bad --set or --duration fails before the first run starts.

@@ -24,8 +24,8 @@ function podSpecOf(obj: { kind: string; spec?: unknown }): PodSpec | null {
 
 /** Copies of `objects` with every pushed image (local name → registry name) renamed and pullable. */
 export function pullFromRegistry<T extends { kind: string; spec?: unknown }>(objects: readonly T[], pushed: ReadonlyMap<string, string>): T[] {
+  if (pushed.size === 0) return [...objects];
   return objects.map((orig) => {
-    if (pushed.size === 0) return orig;
     const obj = structuredClone(orig);
     const pod = podSpecOf(obj);
     for (const c of [...(pod?.initContainers ?? []), ...(pod?.containers ?? [])]) {

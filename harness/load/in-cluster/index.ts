@@ -354,7 +354,7 @@ function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   });
 }
 
-/** Wait (bounded) until Prometheus's request and WS-session totals reach the summaries' sums. */
+/** Wait (bounded) until Prometheus's request, WS-session and check totals reach the summaries' sums. */
 async function untilTotalsArrive(prom: Pick<ProxiedPrometheus, 'query'>, testId: string, summaries: readonly K6ShardSummary[], boundMs: number): Promise<void> {
   const sum = (k: 'requests' | 'wsSessions' | 'checksPassed' | 'checksFailed') => summaries.reduce((a, s) => a + s[k], 0);
   // checks too: a CI run read 54,772 of 55,435 passed checks while its requests had all arrived
