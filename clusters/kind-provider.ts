@@ -13,9 +13,10 @@ import { ensureKind } from './kind/kind-binary.ts';
 import { kindArchiveLoader } from './kind/kind-context.ts';
 import { ensureKubectl, kubectl } from './kubectl.ts';
 import { ensureNodeImage, type NodeImage } from './node-image/node-image.ts';
-import { DEFAULT_NODE_PORTS, LOCAL_REGISTRY, kindConfig } from './kind/kind-config.ts';
+import { DEFAULT_NODE_PORTS, LOCAL_REGISTRY, SERVICE_SUBNET, kindConfig } from './kind/kind-config.ts';
 import { listNodeContainers, removeLeftovers } from './kind/node-containers.ts';
 import { applyPodNetwork, waitForPodCIDRs } from './kind/pod-network-apply.ts';
+import { applyServiceGuard } from './kind/service-guard.ts';
 import { installMetricsServer } from './kind/metrics-server-addon.ts';
 import { busyLoopbackPorts, waitForLoopbackPorts } from './kind/host-ports.ts';
 import { readRecord, recordPath, writeRecord, type ClusterRecord } from './kind/cluster-record.ts';
@@ -204,6 +205,11 @@ export class KindProvider implements ClusterProvider {
     const target = { kubeconfigPath };
     const nodeCount = 1 + record.workers;
     const loadImages = kindArchiveLoader(engine, name, progress);
+    // before anything creates a Service or an APIService (metrics-server below, then KEDA)
+    await timedStep(progress, 'service guard: un-rewritten traffic to the service subnet rejected on every node', async () => {
+      const nodes = (await listNodeContainers(engine, name)).map((c) => c.name);
+      await applyServiceGuard(engine, nodes, SERVICE_SUBNET);
+    });
     // metrics-server is applied before the pod network is laid: its pod starts the moment the
     // network does, and its rollout, APIService and first answer overlap the network and the
     // waits for Ready nodes and CoreDNS instead of following them

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parse, parseAllDocuments } from 'yaml';
-import { DEFAULT_NODE_PORTS, LOCAL_REGISTRY, kindConfig, localRegistryMirrorPatch, parseNodePorts, type KindConfigInput } from './kind-config.ts';
+import { DEFAULT_NODE_PORTS, LOCAL_REGISTRY, SERVICE_SUBNET, kindConfig, localRegistryMirrorPatch, parseNodePorts, type KindConfigInput } from './kind-config.ts';
 
 const base: KindConfigInput = {
   name: 'kch',
@@ -13,7 +13,7 @@ const base: KindConfigInput = {
 
 interface Config {
   name: string;
-  networking: { disableDefaultCNI?: boolean };
+  networking: { disableDefaultCNI?: boolean; serviceSubnet?: string };
   kubeadmConfigPatches?: string[];
   kubeadmConfigPatchesJSON6902?: { version: string; kind: string; patch: string }[];
   containerdConfigPatches?: string[];
@@ -64,6 +64,11 @@ describe('kindConfig', () => {
   it('disables kind\'s CNI only when the provider lays the pod network', () => {
     expect(parsed(base).networking.disableDefaultCNI).toBe(true);
     expect(parsed({ ...base, disableDefaultCNI: false }).networking.disableDefaultCNI).toBeUndefined();
+  });
+
+  it('names the service subnet the nodes\' service guard rejects un-rewritten traffic to', () => {
+    expect(parsed(base).networking.serviceSubnet).toBe(SERVICE_SUBNET);
+    expect(parsed({ ...base, disableDefaultCNI: false }).networking.serviceSubnet).toBe('10.96.0.0/16');
   });
 
   it("makes every node's containerd pull localhost:5001 from the local registry's container (kind's local-registry pattern)", () => {

@@ -7,6 +7,8 @@ import { minorOf } from '../node-image/versions.ts';
 
 export const DEFAULT_NODE_PORTS: readonly number[] = range(30080, 30099);
 export const HPA_SYNC_PERIOD = '15s';
+/** kind's default, written out so the nodes' service guard (service-guard.ts) names the same range. */
+export const SERVICE_SUBNET = '10.96.0.0/16';
 
 /**
  * The local registry (clusters/registry/local-registry.ts): `localhost:5001/...` is what the
@@ -96,7 +98,7 @@ export function kindConfig(input: KindConfigInput): string {
     kind: 'Cluster',
     apiVersion: 'kind.x-k8s.io/v1alpha4',
     name: input.name,
-    networking: input.disableDefaultCNI ? { disableDefaultCNI: true } : {},
+    networking: { serviceSubnet: SERVICE_SUBNET, ...(input.disableDefaultCNI ? { disableDefaultCNI: true } : {}) },
     ...hpaSyncPatch(input.kubernetesVersion),
     containerdConfigPatches: [localRegistryMirrorPatch()],
     nodes,
