@@ -216,7 +216,7 @@ export class KindProvider implements ClusterProvider {
     const metrics = (async () => {
       if (image && !image.preloaded.includes(METRICS_SERVER_IMAGE)) await loadImages([await buildMetricsServerImage(engine, progress)]);
       await timedStep(progress, 'metrics-server (metrics API answering)', () =>
-        installMetricsServer(target, { restartApiServer: () => this.restartApiServer(engine, name), apiServerLog: () => this.apiServerLog(engine, name) }, progress),
+        installMetricsServer(target, progress),
       );
     })();
     metrics.catch(() => undefined); // awaited below; a Ready/CoreDNS failure must not leave it unhandled
@@ -277,20 +277,6 @@ export class KindProvider implements ClusterProvider {
       tails.push(`--- ${node} kubelet:\n${(r.stdout || r.stderr).trim()}`);
     }
     return tails.join('\n');
-  }
-
-  /** kube-apiserver's log lines about the metrics group (why it answers 404). */
-  private async apiServerLog(engine: EngineName, name: string): Promise<string[]> {
-    const r = await exec(engine, ['exec', `${name}-control-plane`, 'sh', '-c', 'crictl logs --tail 400 $(crictl ps --name kube-apiserver -q | head -1) 2>&1 | grep -i "metrics.k8s.io" | tail -5'], {
-      timeoutMs: 30_000,
-      nothrow: true,
-    });
-    return r.stdout.split('\n').map((l) => l.trim().slice(0, 240)).filter(Boolean);
-  }
-
-  /** Stop the API server's container; the kubelet starts it again (static pod). */
-  private async restartApiServer(engine: EngineName, name: string): Promise<void> {
-    await exec(engine, ['exec', `${name}-control-plane`, 'sh', '-c', 'crictl ps --name kube-apiserver -q | xargs -r crictl stop'], { timeoutMs: 90_000 });
   }
 
   async down(name: string, progress: ProgressSink = stderrProgress): Promise<void> {

@@ -12,10 +12,9 @@ import { ensureKubectl, kubectl, type KubeTarget } from '../kubectl.ts';
 import { kedaModuleDir } from '../node-image/keda-images.ts';
 import type { ProgressSink } from '../provider.ts';
 import { seconds, timedStep } from '../progress.ts';
-import { splitManifest } from './metrics-server-addon.ts';
+import { rawAnswers, waitForAggregatedApi } from './aggregated-api.ts';
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const EXTERNAL_METRICS_API = '/apis/external.metrics.k8s.io/v1beta1';
+const EXTERNAL_METRICS = { apiService: KEDA_APISERVICE, path: '/apis/external.metrics.k8s.io/v1beta1' };
 
 /** Images of the rendered manifests that are not the ones built here (would never start: no pulls). */
 export function foreignImages(manifest: string): string[] {
@@ -30,14 +29,6 @@ export function foreignImages(manifest: string): string[] {
 }
 
 /** KEDA's manifests rendered once per version (kubectl kustomize over a copy of the module's config/). */
-/** null once the APIService is Available within `waitS`, else its condition's message. */
-async function apiServiceAvailable(target: KubeTarget, waitS: number): Promise<string | null> {
-  const r = await kubectl(target, ['wait', '--for=condition=Available', `apiservice/${KEDA_APISERVICE}`, `--timeout=${waitS}s`], { timeoutMs: (waitS + 15) * 1000, nothrow: true });
-  if (r.code === 0) return null;
-  const cond = await kubectl(target, ['get', 'apiservice', KEDA_APISERVICE, '-o', 'jsonpath={.status.conditions[?(@.type=="Available")].message}'], { timeoutMs: 20_000, nothrow: true });
-  return cond.stdout.trim() || r.stderr.trim().split('\n')[0] || `kubectl wait exited ${r.code}`;
-}
-
 export async function kedaManifest(progress: ProgressSink): Promise<string> {
   const out = join(cacheDir('keda', KEDA_VERSION), 'keda.yaml');
   if (existsSync(out)) return readFileSync(out, 'utf8');
@@ -67,16 +58,6 @@ export async function kedaInstalled(target: KubeTarget): Promise<boolean> {
   return images.length === KEDA_DEPLOYMENTS.length && KEDA_COMPONENTS.every((c) => images.includes(c.image));
 }
 
-async function externalMetricsAnswer(target: KubeTarget, deadlineMs: number): Promise<string | null> {
-  const until = Date.now() + deadlineMs;
-  for (;;) {
-    const r = await kubectl(target, ['get', '--raw', EXTERNAL_METRICS_API, '--request-timeout=10s'], { timeoutMs: 20_000, nothrow: true });
-    if (r.code === 0) return null;
-    if (Date.now() >= until) return (r.stderr.trim().split('\n').pop() ?? '') || 'no answer';
-    await sleep(1000);
-  }
-}
-
 const apply = (target: KubeTarget, yaml: string) =>
   kubectl(target, ['apply', '--server-side', '--force-conflicts', '--field-manager=kube-chaos-harness', '-f', '-'], { timeoutMs: 180_000, input: yaml });
 
@@ -90,8 +71,8 @@ export interface KedaInstallDeps {
 export async function ensureKeda(target: KubeTarget, deps: KedaInstallDeps, progress: ProgressSink): Promise<boolean> {
   if (await kedaInstalled(target)) {
     await timedStep(progress, `KEDA ${KEDA_VERSION} present: wait for ${KEDA_APISERVICE}`, async () => {
-      const failure = await externalMetricsAnswer(target, 120_000);
-      if (failure) throw new Error(`KEDA is installed but ${EXTERNAL_METRICS_API} does not answer: ${failure}`);
+      const failure = await rawAnswers(target, EXTERNAL_METRICS.path, 120_000);
+      if (failure) throw new Error(`KEDA is installed but ${EXTERNAL_METRICS.path} does not answer: ${failure}`);
     });
     return false;
   }
@@ -105,31 +86,7 @@ export async function ensureKeda(target: KubeTarget, deps: KedaInstallDeps, prog
     // the operator restarts once by itself after it has written its kedaorg-certs Secret
     for (const d of KEDA_DEPLOYMENTS) await kubectl(target, ['-n', KEDA_NAMESPACE, 'rollout', 'status', `deploy/${d}`, '--timeout=300s'], { timeoutMs: 310_000 });
   });
-  const reRegister = async () => {
-    await kubectl(target, ['delete', `apiservice/${KEDA_APISERVICE}`, '--wait=true', '--timeout=30s'], { timeoutMs: 40_000 });
-    await apply(target, splitManifest(manifest).apiService);
-  };
-  await timedStep(progress, `KEDA ${KEDA_APISERVICE} Available`, async () => {
-    // A discovery check that reached KEDA's metrics server while it still waited for the operator
-    // (404) left the APIService False for over 3 min on a loaded machine: a new object is checked at once.
-    let why = await apiServiceAvailable(target, 45);
-    if (why === null) return;
-    progress(`  ${KEDA_APISERVICE} not Available after 45 s (${why}): re-registering its APIService`);
-    await reRegister();
-    why = await apiServiceAvailable(target, 120);
-    if (why !== null) throw new Error(`APIService ${KEDA_APISERVICE} not Available 120 s after re-registering it: ${why}`);
-  });
-  await timedStep(progress, `KEDA external metrics API answering`, async () => {
-    let failure = await externalMetricsAnswer(target, 20_000);
-    if (failure) {
-      // the same aggregator 404 as metrics-server's (clusters/README.md): a new APIService object
-      // makes the API server register the group-version again
-      progress(`  ${EXTERNAL_METRICS_API} answers '${failure}' although Available: re-registering its APIService`);
-      await reRegister();
-      failure = await externalMetricsAnswer(target, 60_000);
-      if (failure) throw new Error(`${EXTERNAL_METRICS_API} does not answer through the API server: ${failure}`);
-    }
-  });
+  await timedStep(progress, `KEDA ${KEDA_APISERVICE} Available, external metrics API answering`, () => waitForAggregatedApi(target, EXTERNAL_METRICS, 180, 60_000));
   progress(`KEDA ${KEDA_VERSION} installed in ${seconds(Date.now() - started)}`);
   return true;
 }

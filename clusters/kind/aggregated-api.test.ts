@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { parseAllDocuments } from 'yaml';
 import { METRICS_SERVER_MANIFEST } from '../../deploy/addons/metrics-server/versions.ts';
-import { splitManifest } from './metrics-server-addon.ts';
+import { splitManifest } from './aggregated-api.ts';
 
 const kinds = (yaml: string) => parseAllDocuments(yaml).flatMap((d) => ((d.toJS() as { kind?: string } | null)?.kind ?? []));
 
