@@ -14,6 +14,7 @@ import { kubectl } from './kubectl.ts';
 import { detectEngine } from './engine/detect.ts';
 import { buildImage, saveImage } from './node-image/component-images.ts';
 import { listNodeContainers, listNodeVolumes } from './kind/node-containers.ts';
+import { SERVICE_SUBNET } from './kind/kind-config.ts';
 import { canLoadImages, type ImageLoader, type RunningCluster } from './provider.ts';
 import type { EngineName } from './engine/engine.ts';
 
@@ -283,6 +284,18 @@ describe('kind provider (real cluster)', () => {
     expect(again.createdHere).toBe(false);
     expect(lines.some((l) => l.includes(`cluster '${NAME}' exists and is healthy`))).toBe(true);
     expect((await getOnce(PORT)).status).toBe(200);
+    // the service guard is on every node, once per chain and rule, after the create and this reuse
+    const nodes = await listNodeContainers(engine, NAME);
+    expect(nodes).toHaveLength(3);
+    for (const n of nodes) {
+      const rules = (await exec(engine, ['exec', n.name, 'iptables', '-S'], { timeoutMs: 30_000 })).stdout.split('\n').filter((l) => l.includes(`-d ${SERVICE_SUBNET} `));
+      expect(rules.sort(), n.name).toEqual([
+        `-A FORWARD -d ${SERVICE_SUBNET} -j REJECT --reject-with icmp-port-unreachable`,
+        `-A FORWARD -d ${SERVICE_SUBNET} -p tcp -j REJECT --reject-with tcp-reset`,
+        `-A OUTPUT -d ${SERVICE_SUBNET} -j REJECT --reject-with icmp-port-unreachable`,
+        `-A OUTPUT -d ${SERVICE_SUBNET} -p tcp -j REJECT --reject-with tcp-reset`,
+      ]);
+    }
   });
 
   it('refuses, naming them, host ports another cluster holds', async () => {
