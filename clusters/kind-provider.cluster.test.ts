@@ -290,10 +290,10 @@ describe('kind provider (real cluster)', () => {
     for (const n of nodes) {
       const rules = (await exec(engine, ['exec', n.name, 'iptables', '-S'], { timeoutMs: 30_000 })).stdout.split('\n').filter((l) => l.includes(`-d ${SERVICE_SUBNET} `));
       expect(rules.sort(), n.name).toEqual([
-        `-A FORWARD -d ${SERVICE_SUBNET} -j REJECT --reject-with icmp-port-unreachable`,
-        `-A FORWARD -d ${SERVICE_SUBNET} -p tcp -j REJECT --reject-with tcp-reset`,
-        `-A OUTPUT -d ${SERVICE_SUBNET} -j REJECT --reject-with icmp-port-unreachable`,
-        `-A OUTPUT -d ${SERVICE_SUBNET} -p tcp -j REJECT --reject-with tcp-reset`,
+        `-A FORWARD -d ${SERVICE_SUBNET} -m conntrack --ctstate NEW -j REJECT --reject-with icmp-port-unreachable`,
+        `-A FORWARD -d ${SERVICE_SUBNET} -p tcp -m conntrack --ctstate NEW -j REJECT --reject-with tcp-reset`,
+        `-A OUTPUT -d ${SERVICE_SUBNET} -m conntrack --ctstate NEW -j REJECT --reject-with icmp-port-unreachable`,
+        `-A OUTPUT -d ${SERVICE_SUBNET} -p tcp -m conntrack --ctstate NEW -j REJECT --reject-with tcp-reset`,
       ]);
     }
   });

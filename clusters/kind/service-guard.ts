@@ -9,16 +9,18 @@ import { exec } from '../../harness/base/exec.ts';
 import type { EngineName } from '../engine/engine.ts';
 
 const CIDR = /^\d{1,3}(\.\d{1,3}){3}\/\d{1,2}$/;
+// Only new connections: a packet conntrack finds INVALID is not NATed either, and a reset for it
+// would kill a live connection (kube-proxy drops those for that reason; its rule comes later).
+const NEW = '-m conntrack --ctstate NEW';
 
 /**
  * One shell line for a node: in OUTPUT (host-network processes such as the API server) and FORWARD
- * (pods), reject what is still addressed to the service subnet after kube-proxy's DNAT. Idempotent
- * (-C before -I), so a reused cluster gets it again without duplicates; a TCP reset also ends a
- * connection that escaped before the rule existed.
+ * (pods), reject a new connection still addressed to the service subnet after kube-proxy's DNAT.
+ * Idempotent (-C before -I), so a reused cluster gets it again without duplicates.
  */
 export function serviceGuardScript(serviceSubnet: string): string {
   if (!CIDR.test(serviceSubnet)) throw new Error(`service subnet '${serviceSubnet}' is not an IPv4 CIDR`);
-  const rules = [`-d ${serviceSubnet} -p tcp -j REJECT --reject-with tcp-reset`, `-d ${serviceSubnet} -j REJECT`];
+  const rules = [`-d ${serviceSubnet} -p tcp ${NEW} -j REJECT --reject-with tcp-reset`, `-d ${serviceSubnet} ${NEW} -j REJECT`];
   return ['OUTPUT', 'FORWARD']
     .flatMap((chain) => rules.map((rule, i) => `(iptables -C ${chain} ${rule} 2>/dev/null || iptables -I ${chain} ${i + 1} ${rule})`))
     .join(' && ');
