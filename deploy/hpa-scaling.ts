@@ -21,7 +21,6 @@ export interface HpaScaling {
   externalMetrics?: Record<string, string>;
 }
 
-
 type Scaler = KubeObject & {
   spec?: {
     scaleTargetRef?: { name?: string };
