@@ -32,12 +32,22 @@ done
 # Leave nothing behind: the cluster tests tear down their own clusters; this is the safety net.
 npx tsx harness/cli/cleanup.ts --test-session "$KCH_TEST_SESSION" || true
 
+# The last lines name every failed test and every file that failed outside a test (a beforeAll),
+# with the first lines of its error: a CI log cut to its tail still says what failed.
 node -e '
-  const fs = require("fs"); let p = 0, f = 0;
+  const fs = require("fs"); let p = 0, f = 0; const lines = [];
+  const first = (m) => String(m ?? "").replace(/\x1b\[[0-9;]*m/g, "").split("\n").filter((l) => l.trim() && !/^\s+at /.test(l)).slice(0, 3).join(" | ").slice(0, 400);
   for (const file of fs.readdirSync(process.argv[1])) {
     const r = JSON.parse(fs.readFileSync(process.argv[1] + "/" + file, "utf8"));
     p += r.numPassedTests; f += r.numFailedTests;
+    for (const t of r.testResults ?? []) {
+      const rel = String(t.name).replace(process.cwd() + "/", "");
+      const bad = (t.assertionResults ?? []).filter((a) => a.status === "failed");
+      for (const a of bad) lines.push(`FAILED ${rel} > ${a.fullName}: ${first((a.failureMessages ?? [])[0])}`);
+      if (t.status === "failed" && bad.length === 0) lines.push(`FAILED ${rel} (outside its tests, a hook: its error is in the log above): ${first(t.message)}`);
+    }
   }
+  for (const l of lines) console.log(l);
   console.log(`Tests: ${p} passed, ${f} failed`);
 ' "$results"
 if [ "${#failed_steps[@]}" -gt 0 ]; then echo "failed steps: ${failed_steps[*]}"; exit 1; fi
