@@ -3,9 +3,8 @@ import { describe, expect, it } from 'vitest';
 import { cleanupVerdict, type ClusterRecord } from './cluster-record.ts';
 
 const base: ClusterRecord = { workers: 2, nodePorts: [], nodeImage: 'img', podNetwork: 'bridge' };
-const owned = (o: Partial<NonNullable<ClusterRecord['ownership']>>): ClusterRecord => ({
-  ...base,
-  ownership: { owner: 'test:s1', ownerPid: 100, testSession: 's1', keep: false, createdAt: '2026-12-04T18:00:00Z', ...o },
+const owned = (o: Partial<NonNullable<ClusterRecord['ownership']>>): ClusterRecord['ownership'] => ({
+  owner: 'test:s1', ownerPid: 100, testSession: 's1', keep: false, createdAt: '2026-12-04T18:00:00Z', ...o,
 });
 const dead = () => false;
 const alive = () => true;
@@ -14,7 +13,7 @@ describe('cleanupVerdict', () => {
   it("never removes a user's kept cluster or one without an ownership record", () => {
     expect(cleanupVerdict(owned({ owner: 'pid:5', testSession: null, keep: true }), {}, dead)).toEqual({ remove: false, why: 'kept (created by pid:5 to keep)' });
     expect(cleanupVerdict(owned({ keep: true }), { testSession: 's1' }, dead).remove).toBe(false);
-    expect(cleanupVerdict(base, {}, dead).remove).toBe(false);
+    expect(cleanupVerdict(base.ownership, {}, dead).remove).toBe(false);
     expect(cleanupVerdict(null, { run: 'r' }, dead).remove).toBe(false);
   });
 

@@ -58,12 +58,12 @@ export interface CleanupSelector {
 }
 
 /**
- * Whether cleanup may delete this cluster, and why (pure). Only clusters recorded as made by
- * the harness and not kept; with --run/--test-session only that run's or session's; by default
- * only those whose creator is gone. A cluster with no ownership record is someone's own.
+ * Whether cleanup may delete this cluster (or the local registry), and why (pure), from its
+ * ownership record. Only what the harness recorded making and did not keep; with
+ * --run/--test-session only that run's or session's; by default only what its creator left
+ * behind. Without an ownership record it is someone's own.
  */
-export function cleanupVerdict(record: ClusterRecord | null, sel: CleanupSelector, alive: (pid: number) => boolean): { remove: boolean; why: string } {
-  const o = record?.ownership;
+export function cleanupVerdict(o: ClusterOwnership | null | undefined, sel: CleanupSelector, alive: (pid: number) => boolean): { remove: boolean; why: string } {
   if (!o) return { remove: false, why: 'no harness ownership record (not made by this harness version, or not by it at all)' };
   if (o.keep) return { remove: false, why: `kept (created by ${o.owner} to keep)` };
   if (sel.run !== undefined || sel.testSession !== undefined) {

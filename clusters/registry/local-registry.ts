@@ -8,7 +8,8 @@ import { createHash } from 'node:crypto';
 import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { cacheDir } from '../../harness/base/cache.ts';
-import { exec } from '../../harness/base/exec.ts';
+import { exec, processOwner, TEST_SESSION_ENV } from '../../harness/base/exec.ts';
+import type { ClusterOwnership } from '../kind/cluster-record.ts';
 import { LOCAL_REGISTRY } from '../kind/kind-config.ts';
 import type { ProgressSink } from '../provider.ts';
 
@@ -94,6 +95,37 @@ export async function buildLocalRegistryImage(progress: ProgressSink): Promise<s
   return ref;
 }
 
+/** Container labels carrying who started the registry, so `npm run cleanup` can tell a left-over one. */
+const OWNER_LABELS = { owner: 'kube-chaos-harness.owner', ownerPid: 'kube-chaos-harness.owner-pid', testSession: 'kube-chaos-harness.test-session', createdAt: 'kube-chaos-harness.created-at' } as const;
+
+/** Pure: `--label` arguments for an ownership (a registry is never kept: tests start and stop it). */
+export function ownerLabelArgs(o: ClusterOwnership): string[] {
+  const pairs: [string, string][] = [[OWNER_LABELS.owner, o.owner], [OWNER_LABELS.ownerPid, String(o.ownerPid)], [OWNER_LABELS.createdAt, o.createdAt]];
+  if (o.testSession) pairs.push([OWNER_LABELS.testSession, o.testSession]);
+  return pairs.flatMap(([k, v]) => ['--label', `${k}=${v}`]);
+}
+
+/** Pure: the ownership a container's labels record, null when they record none (not started by this harness version). */
+export function ownershipFromLabels(labels: Record<string, string> | null | undefined): ClusterOwnership | null {
+  const owner = labels?.[OWNER_LABELS.owner];
+  const pid = Number(labels?.[OWNER_LABELS.ownerPid]);
+  if (!owner || !Number.isInteger(pid) || pid <= 0) return null;
+  return { owner, ownerPid: pid, testSession: labels?.[OWNER_LABELS.testSession] || null, keep: false, createdAt: labels?.[OWNER_LABELS.createdAt] ?? '' };
+}
+
+/** The local registry container left on this machine (running or not), with its recorded ownership. */
+export async function findLocalRegistry(): Promise<{ name: string; ownership: ClusterOwnership | null } | null> {
+  const name = LOCAL_REGISTRY.container;
+  const r = await exec('podman', ['ps', '-a', '--filter', `name=^${name}$`, '--format', 'json'], { timeoutMs: 30_000, nothrow: true });
+  if (r.code !== 0) return null;
+  const list = JSON.parse(r.stdout.trim() || '[]') as { Labels?: Record<string, string> | null }[];
+  return list.length ? { name, ownership: ownershipFromLabels(list[0]!.Labels) } : null;
+}
+
+export async function removeLocalRegistry(): Promise<void> {
+  await exec('podman', ['rm', '-f', '-t', '0', LOCAL_REGISTRY.container], { timeoutMs: 60_000, nothrow: true });
+}
+
 export interface RunningLocalRegistry {
   /** What --registry takes for it, with a path: `localhost:5001/<path>`. */
   name: string;
@@ -119,16 +151,15 @@ async function answers(url: string): Promise<boolean> {
 export async function startLocalRegistry(progress: ProgressSink, path = 'kch'): Promise<RunningLocalRegistry> {
   const image = await buildLocalRegistryImage(progress);
   const name = LOCAL_REGISTRY.container;
-  await exec('podman', ['rm', '-f', '-t', '0', name], { timeoutMs: 60_000, nothrow: true });
+  await removeLocalRegistry();
+  const ownership: ClusterOwnership = { owner: processOwner(), ownerPid: process.pid, testSession: process.env[TEST_SESSION_ENV] || null, keep: false, createdAt: new Date().toISOString() };
   await exec(
     'podman',
-    ['run', '-d', '--name', name, '--network', 'kind', '-p', `127.0.0.1:${LOCAL_REGISTRY_HOST_PORT}:${LOCAL_REGISTRY.containerPort}`, '--tmpfs', `${STORAGE}:rw,mode=1777`, image],
+    ['run', '-d', '--name', name, ...ownerLabelArgs(ownership), '--network', 'kind', '-p', `127.0.0.1:${LOCAL_REGISTRY_HOST_PORT}:${LOCAL_REGISTRY.containerPort}`, '--tmpfs', `${STORAGE}:rw,mode=1777`, image],
     { timeoutMs: 60_000 },
   );
   const url = `http://127.0.0.1:${LOCAL_REGISTRY_HOST_PORT}`;
-  const stop = async () => {
-    await exec('podman', ['rm', '-f', '-t', '0', name], { timeoutMs: 60_000, nothrow: true });
-  };
+  const stop = removeLocalRegistry;
   const until = Date.now() + 30_000;
   while (!(await answers(url))) {
     if (Date.now() > until) {

@@ -10,6 +10,7 @@ import { runCli, UsageError, EXIT } from './usage.ts';
 import { KindProvider, kubectl, stderrProgress } from '../../clusters/index.ts';
 import { detectEngine } from '../../clusters/engine/detect.ts';
 import { CLUSTER_LABEL } from '../../clusters/kind/node-containers.ts';
+import { findLocalRegistry, removeLocalRegistry } from '../../clusters/registry/local-registry.ts';
 import { cleanupVerdict, readRecord, recordedClusters, type CleanupSelector } from '../../clusters/kind/cluster-record.ts';
 import { binDir } from '../base/cache.ts';
 import { exec } from '../base/exec.ts';
@@ -30,8 +31,9 @@ Removes what the harness made and left behind, and nothing else:
                   --keep-cluster) or one the harness has no record of
   processes       k6 and Prometheus carrying the harness's KCH_OWNER label (never by name)
   namespaces      a run's namespace (label kube-chaos-harness/run=<id>) in clusters kept here
+  local registry  the container kch-registry, started by a test (its labels say which)
 
-Without a flag: clusters and processes whose creator process is gone; run namespaces are
+Without a flag: clusters, processes and the registry whose creator process is gone; run namespaces are
 listed, not deleted.`;
 
 /** Names of every kind cluster with a node container, running or not (a killed run's too). */
@@ -116,7 +118,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   if (engine.engine) for (const n of await clusterNames(engine.engine)) names.add(n);
   const kept: string[] = [];
   for (const name of [...names].sort()) {
-    const verdict = cleanupVerdict(readRecord(name), sel, pidAlive);
+    const verdict = cleanupVerdict(readRecord(name)?.ownership, sel, pidAlive);
     if (!verdict.remove) {
       say(`cleanup: leaving cluster ${name}: ${verdict.why}`);
       kept.push(name);
@@ -126,6 +128,16 @@ export async function main(argv: readonly string[]): Promise<number> {
     if (!dryRun) await new KindProvider().down(name, say);
   }
   await runNamespaces(kept, sel.run, dryRun, say);
+
+  const registry = engine.engine === 'podman' ? await findLocalRegistry() : null;
+  if (registry) {
+    const verdict = cleanupVerdict(registry.ownership, sel, pidAlive);
+    if (!verdict.remove) say(`cleanup: leaving local registry ${registry.name}: ${verdict.why}`);
+    else {
+      say(`cleanup: ${dryRun ? 'would remove' : 'removing'} local registry ${registry.name} (${verdict.why})`);
+      if (!dryRun) await removeLocalRegistry();
+    }
+  }
   return EXIT.pass;
 }
 
