@@ -10,6 +10,8 @@ import { exec } from '../base/exec.ts';
 import { binDir } from '../base/cache.ts';
 import { pidAlive } from '../tools/owned-processes.ts';
 import type { ClusterRecord } from '../../clusters/kind/cluster-record.ts';
+import { LOCAL_REGISTRY } from '../../clusters/kind/kind-config.ts';
+import { buildLocalRegistryImage, findLocalRegistry, ownerLabelArgs } from '../../clusters/registry/local-registry.ts';
 
 const work = mkdtempSync(join(tmpdir(), 'kch-cleanup-'));
 const cache = join(work, 'cache');
@@ -94,5 +96,31 @@ describe('npm run cleanup (real engine, private cache)', () => {
     // the labelled prometheus's creator (this test process) is alive: a run in progress is left alone
     for (const s of strangers) expect(pidAlive(s.pid!)).toBe(true);
     expect(existsSync(join(cache, 'kind', 'kch', 'cluster.json'))).toBe(true);
+  });
+});
+
+// The local registry a test starts (registry.cluster.test.ts): its container labels say whose it is.
+// Started here without network or ports, so it cannot collide with anything but its own name.
+describe('npm run cleanup and the local registry container', () => {
+  const name = LOCAL_REGISTRY.container;
+  beforeAll(async () => {
+    if (await findLocalRegistry()) throw new Error(`a container ${name} exists already; this test would replace it: remove it first (podman rm -f ${name})`);
+    const image = await buildLocalRegistryImage(() => {});
+    const labels = ownerLabelArgs({ owner: `test:${SESSION}`, ownerPid: process.pid, testSession: SESSION, keep: false, createdAt: new Date().toISOString() });
+    await exec('podman', ['run', '-d', '--name', name, ...labels, '--network', 'none', image], { timeoutMs: 60_000 });
+  }, 300_000);
+
+  afterAll(async () => {
+    await exec('podman', ['rm', '-f', '-t', '0', name], { timeoutMs: 60_000, nothrow: true });
+  });
+
+  it("is left while its creator runs or another session is named, and removed when its own session is", async () => {
+    expect(await cleanup([])).toContain(`leaving local registry ${name}: its creator (pid ${process.pid}, test:${SESSION}) is still running`);
+    expect(await cleanup(['--test-session', 'other'])).toContain(`leaving local registry ${name}: belongs to test:${SESSION} (test session ${SESSION})`);
+    expect(await findLocalRegistry()).toMatchObject({ name, ownership: { owner: `test:${SESSION}`, ownerPid: process.pid, testSession: SESSION } });
+    expect(await cleanup(['--test-session', SESSION, '--dry-run'])).toContain(`would remove local registry ${name} (made by test session ${SESSION})`);
+    expect(await findLocalRegistry()).not.toBeNull();
+    expect(await cleanup(['--test-session', SESSION])).toContain(`removing local registry ${name} (made by test session ${SESSION})`);
+    expect(await findLocalRegistry()).toBeNull();
   });
 });
