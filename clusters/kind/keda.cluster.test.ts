@@ -19,7 +19,7 @@ import { ensureK6 } from '../../harness/tools/k6.ts';
 import { SHAPE_ENV, type LoadShape } from '../../scenarios/k6/shape.ts';
 import { prometheusManifests, prometheusServiceUrl, PROMETHEUS_NAME } from '../../harness/load/in-cluster/manifests.ts';
 import { readJson, runScenarioCli } from '../../test/cluster/scenario-cli.ts';
-import type { HpaRecord, Timeline } from '../../harness/timeline/types.ts';
+import type { EventRecord, HpaRecord, Timeline } from '../../harness/timeline/types.ts';
 import type { Scorecard } from '../../harness/score/scorecard.ts';
 
 const NAME = 'kch-keda-itest';
@@ -204,6 +204,8 @@ describe('KEDA scenarios through the CLI', () => {
       timeoutMs: 900_000,
       env: { ...process.env, KUBECONFIG: cluster.kubeconfigPath },
     });
+  // Every new replica found room at once: "Ready" times the pods, not a runner pod's end freeing its CPU.
+  const unscheduled = (t: Timeline) => t.kube.filter((x): x is EventRecord => x.kind === 'event' && x.reason === 'FailedScheduling').map((e) => `${e.involved.name}: ${e.message}`);
   const scored = (runDir: string) => ({ t: readJson<Timeline>(join(runDir, 'timeline.json')), card: readJson<{ scorecard: Scorecard }>(join(runDir, 'report.json')).scorecard });
 
   beforeAll(async () => {
@@ -227,6 +229,7 @@ describe('KEDA scenarios through the CLI', () => {
     const cpu = t.kube.filter((x): x is HpaRecord => x.kind === 'hpa' && x.name === 'aenebris').map((x) => x.metrics.cpu).filter((v): v is number => typeof v === 'number');
     expect(cpu.length).toBeGreaterThan(0);
     expect(Math.max(...cpu)).toBeLessThan(70);
+    expect(unscheduled(t)).toEqual([]);
     expect(t.load!.totals.requests).toBe(t.witnesses.k6Summaries.reduce((a, s) => a + s.requests, 0));
     expect(r.code, r.output.slice(-3000)).toBe(0);
   }, 900_000);
@@ -244,6 +247,7 @@ describe('KEDA scenarios through the CLI', () => {
     // the reaction is timed to the status change its event witnesses (within 1 s)
     expect(step.firstIncrease!.eventAt).not.toBeNull();
     expect(Math.abs(step.firstIncrease!.eventAt! - step.firstIncrease!.at)).toBeLessThanOrEqual(1000);
+    expect(unscheduled(t)).toEqual([]);
     expect(r.code, r.output.slice(-3000)).toBe(0);
   }, 900_000);
 });

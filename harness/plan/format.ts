@@ -119,7 +119,7 @@ export function formatPlan(plan: Plan): string {
     '',
     r
       ? `shards: ${plan.shards} k6 runner pod(s) in the run's namespace (peak ${num(plan.load.peakRate)} req/s ÷ ${num(r.perPodRate)} req/s per pod, rounded up; ${r.perPodRateReason}); ` +
-          `each requests cpu ${r.requests.cpu}, memory ${r.requests.memory}, memory limit ${r.limits.memory}`
+          `each requests cpu ${r.requests.cpu} (${r.cpuReason}), memory ${r.requests.memory}, memory limit ${r.limits.memory}`
       : `shards: ${plan.shards} k6 process(es) (peak ${num(plan.load.peakRate)} req/s ÷ ${num(plan.perShardCapacity)} req/s per process, rounded up)`,
   );
   const shardRows: string[][] = [];

@@ -41,7 +41,7 @@ export const LOAD_BUDGET_PER_CORE: Record<ProviderName, { rate: number; sessions
  */
 export const RUNNER_BUDGET: Record<ProviderName, { perPodRate: number; requests: { cpu: string; memory: string }; limits: { memory: string }; why: string }> = {
   kind: { perPodRate: 1_000, requests: { cpu: '250m', memory: '256Mi' }, limits: { memory: '1Gi' }, why: 'kind default: the nodes share this machine\'s cores' },
-  existing: { perPodRate: 5_000, requests: { cpu: '1', memory: '512Mi' }, limits: { memory: '2Gi' }, why: 'existing-cluster default: one core per runner' },
+  existing: { perPodRate: 5_000, requests: { cpu: '1', memory: '512Mi' }, limits: { memory: '2Gi' }, why: 'existing-cluster default' },
 };
 /** More runner pods than this is a plan error (a typo in --per-pod-rate, not a test). */
 export const MAX_RUNNER_PODS = 64;
@@ -57,7 +57,22 @@ export function chooseLoadFrom(flag: LoadFrom | undefined, provider: ProviderNam
     : { loadFrom: 'cluster', reason: 'default on an existing cluster: load goes only to loopback from this machine, so k6 runs as pods beside the workloads' };
 }
 
-/** Runner pods for a peak rate: ceil(peak / per-pod rate), at least 1. */
+/** No runner asks for less CPU than this, however little it carries (k6 itself, its WebSockets). */
+export const MIN_RUNNER_CPU_MILLIS = 100;
+
+/**
+ * CPU one runner asks for: the budget's cores per budget rate, times the rate it carries, rounded
+ * up to 10m, at least MIN_RUNNER_CPU_MILLIS. Sized by what it sends, not a flat core: a flat core
+ * for an 800 req/s runner held a node's CPU that the HPA's new replicas needed, so they stayed
+ * Pending until the runner ended.
+ */
+export function runnerCpu(budgetCpu: string, budgetRate: number, carriedRate: number): string {
+  const budgetMillis = budgetCpu.endsWith('m') ? Number(budgetCpu.slice(0, -1)) : Number(budgetCpu) * 1000;
+  const millis = Math.ceil((budgetMillis * carriedRate) / budgetRate / 10) * 10;
+  return `${Math.max(MIN_RUNNER_CPU_MILLIS, millis)}m`;
+}
+
+/** Runner pods for a peak rate: ceil(peak / per-pod rate), at least 1; each asks for the CPU of what it carries. */
 export function planRunners(peakRate: number, provider: ProviderName, perPodRate?: number): PlannedRunners {
   const budget = RUNNER_BUDGET[provider];
   if (perPodRate !== undefined && (!Number.isFinite(perPodRate) || perPodRate <= 0)) {
@@ -68,11 +83,13 @@ export function planRunners(peakRate: number, provider: ProviderName, perPodRate
   if (pods > MAX_RUNNER_PODS) {
     throw new UsageError(`--per-pod-rate ${rate}: peak ${peakRate} req/s would need ${pods} runner pods (at most ${MAX_RUNNER_PODS}); raise it`);
   }
+  const cpu = runnerCpu(budget.requests.cpu, budget.perPodRate, peakRate / pods);
   return {
     pods,
     perPodRate: rate,
-    perPodRateReason: perPodRate !== undefined ? `--per-pod-rate ${perPodRate}` : `${budget.why}: ${budget.perPodRate} req/s per pod`,
-    requests: { ...budget.requests },
+    perPodRateReason: perPodRate !== undefined ? `--per-pod-rate ${perPodRate}` : `${budget.why}: ${budget.perPodRate.toLocaleString('en-US')} req/s per pod`,
+    requests: { cpu, memory: budget.requests.memory },
+    cpuReason: `${/m$/.test(budget.requests.cpu) ? budget.requests.cpu : `${budget.requests.cpu} core`} per ${budget.perPodRate.toLocaleString('en-US')} req/s × ${Math.round(peakRate / pods).toLocaleString('en-US')} req/s carried${cpu === `${MIN_RUNNER_CPU_MILLIS}m` ? `, at least ${MIN_RUNNER_CPU_MILLIS}m` : ''}`,
     limits: { ...budget.limits },
   };
 }

@@ -19,8 +19,10 @@ export interface PlannedRunners {
   perPodRate: number;
   /** Why this budget (--per-pod-rate, or the provider's default). */
   perPodRateReason: string;
-  /** Per pod, as Kubernetes quantities. */
+  /** Per pod, as Kubernetes quantities; cpu in proportion to the rate the pod carries. */
   requests: { cpu: string; memory: string };
+  /** How the CPU request was sized (budget × rate carried). */
+  cpuReason: string;
   limits: { memory: string };
 }
 

@@ -73,7 +73,8 @@ describe('runner pods from a plan', () => {
     expect(env.K6_PROMETHEUS_RW_SERVER_URL).toBe('http://kch-prometheus.kch-run-1.svc:9090/api/v1/write');
     expect(env.K6_PROMETHEUS_RW_TREND_AS_NATIVE_HISTOGRAM).toBe('true');
     expect(JSON.parse(env.HARNESS_LOAD!)).toEqual(shape);
-    expect(c.resources).toEqual({ requests: { cpu: '250m', memory: '256Mi' }, limits: { memory: '1Gi' } });
+    expect(c.resources).toEqual({ requests: { cpu: plan.runners!.requests.cpu, memory: '256Mi' }, limits: { memory: '1Gi' } });
+    expect(plan.runners!.requests.cpu).toMatch(/^\d+0m$/);
     expect(c.imagePullPolicy).toBe('Never');
     expect(pod.spec!.restartPolicy).toBe('Never');
     expect(pod.spec!.activeDeadlineSeconds).toBe(300);
