@@ -33,8 +33,8 @@ Removes what the harness made and left behind, and nothing else:
   namespaces      a run's namespace (label kube-chaos-harness/run=<id>) in clusters kept here
   local registry  the container kch-registry, started by a test (its labels say which)
 
-Without a flag: clusters, processes and the registry whose creator process is gone; run namespaces are
-listed, not deleted.`;
+Without a flag: clusters, processes and the registry whose creator process is gone; run
+namespaces are listed, not deleted.`;
 
 /** Names of every kind cluster with a node container, running or not (a killed run's too). */
 async function clusterNames(engine: 'podman' | 'docker'): Promise<string[]> {

@@ -35,9 +35,10 @@ export const LOAD_BUDGET_PER_CORE: Record<ProviderName, { rate: number; sessions
 };
 
 /**
- * What one k6 runner pod is planned to carry, and what it asks of its node, by provider. On kind
- * the nodes share this machine's cores with the workloads, so runners are small; on an existing
- * cluster a runner gets the cores one k6 process uses for its rate (raw k6: 16–18k req/s on 2 cores).
+ * What one k6 runner pod is planned to carry, and what it asks of its node at that rate, by
+ * provider (a runner carrying less asks for less: runnerCpu). On kind the nodes share this
+ * machine's cores with the workloads, so runners are small; on an existing cluster a runner gets
+ * the cores one k6 process uses for its rate (raw k6: 16–18k req/s on 2 cores).
  */
 export const RUNNER_BUDGET: Record<ProviderName, { perPodRate: number; requests: { cpu: string; memory: string }; limits: { memory: string }; why: string }> = {
   kind: { perPodRate: 1_000, requests: { cpu: '250m', memory: '256Mi' }, limits: { memory: '1Gi' }, why: 'kind default: the nodes share this machine\'s cores' },
@@ -83,13 +84,16 @@ export function planRunners(peakRate: number, provider: ProviderName, perPodRate
   if (pods > MAX_RUNNER_PODS) {
     throw new UsageError(`--per-pod-rate ${rate}: peak ${peakRate} req/s would need ${pods} runner pods (at most ${MAX_RUNNER_PODS}); raise it`);
   }
-  const cpu = runnerCpu(budget.requests.cpu, budget.perPodRate, peakRate / pods);
+  const carried = peakRate / pods;
+  const cpu = runnerCpu(budget.requests.cpu, budget.perPodRate, carried);
+  const budgetCpu = budget.requests.cpu.endsWith('m') ? budget.requests.cpu : `${budget.requests.cpu} core`;
+  const n = (x: number) => Math.round(x).toLocaleString('en-US');
   return {
     pods,
     perPodRate: rate,
-    perPodRateReason: perPodRate !== undefined ? `--per-pod-rate ${perPodRate}` : `${budget.why}: ${budget.perPodRate.toLocaleString('en-US')} req/s per pod`,
+    perPodRateReason: perPodRate !== undefined ? `--per-pod-rate ${perPodRate}` : `${budget.why}: ${n(budget.perPodRate)} req/s per pod`,
     requests: { cpu, memory: budget.requests.memory },
-    cpuReason: `${/m$/.test(budget.requests.cpu) ? budget.requests.cpu : `${budget.requests.cpu} core`} per ${budget.perPodRate.toLocaleString('en-US')} req/s × ${Math.round(peakRate / pods).toLocaleString('en-US')} req/s carried${cpu === `${MIN_RUNNER_CPU_MILLIS}m` ? `, at least ${MIN_RUNNER_CPU_MILLIS}m` : ''}`,
+    cpuReason: `${budgetCpu} per ${n(budget.perPodRate)} req/s × ${n(carried)} req/s carried${cpu === `${MIN_RUNNER_CPU_MILLIS}m` ? `, at least ${MIN_RUNNER_CPU_MILLIS}m` : ''}`,
     limits: { ...budget.limits },
   };
 }
