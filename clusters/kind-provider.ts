@@ -3,7 +3,7 @@
 // obtained, metrics-server, and the add-ons a run asks for (KEDA). Reuses a healthy cluster by name; recreates a broken one.
 import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { exec, processOwner, TEST_SESSION_ENV, type ExecResult } from '../harness/base/exec.ts';
+import { exec, type ExecResult } from '../harness/base/exec.ts';
 import { cacheDir } from '../harness/base/cache.ts';
 import type { ClusterAddon, ClusterOptions, ClusterProvider, ClusterStatus, ImageLoader, ProgressSink, RunningCluster } from './provider.ts';
 import { seconds, stderrProgress, timedStep } from './progress.ts';
@@ -19,7 +19,7 @@ import { applyPodNetwork, waitForPodCIDRs } from './kind/pod-network-apply.ts';
 import { applyServiceGuard } from './kind/service-guard.ts';
 import { installMetricsServer } from './kind/metrics-server-addon.ts';
 import { busyLoopbackPorts, waitForLoopbackPorts } from './kind/host-ports.ts';
-import { readRecord, recordPath, writeRecord, type ClusterRecord } from './kind/cluster-record.ts';
+import { ownershipHere, readRecord, recordPath, writeRecord, type ClusterRecord } from './kind/cluster-record.ts';
 import { buildMetricsServerImage, METRICS_SERVER_IMAGE } from './node-image/metrics-server-image.ts';
 import { ensureKeda, kedaInstalled } from './kind/keda-addon.ts';
 import { buildKedaImages } from './node-image/keda-images.ts';
@@ -148,7 +148,6 @@ export class KindProvider implements ClusterProvider {
       );
     }
     const image = await ensureNodeImage(engine, progress);
-    const testSession = process.env[TEST_SESSION_ENV] || null;
     const record: ClusterRecord = {
       workers,
       nodePorts,
@@ -156,7 +155,7 @@ export class KindProvider implements ClusterProvider {
       podNetwork: image.offline ? 'bridge' : 'kind-default',
       registryMirror: LOCAL_REGISTRY.name,
       // written before the create, so a create killed half-way is still known as ours
-      ownership: { owner: processOwner(), ownerPid: process.pid, testSession, keep: testSession === null && (opts.keep ?? true), createdAt: new Date().toISOString() },
+      ownership: ownershipHere(opts.keep ?? true),
     };
     writeRecord(name, record);
     const configPath = join(cacheDir('kind', name), 'kind-config.yaml');

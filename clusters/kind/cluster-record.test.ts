@@ -1,6 +1,7 @@
 // Which clusters `npm run cleanup` may delete: only disposable ones the harness recorded making.
-import { describe, expect, it } from 'vitest';
-import { cleanupVerdict, type ClusterRecord } from './cluster-record.ts';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { TEST_SESSION_ENV } from '../../harness/base/exec.ts';
+import { cleanupVerdict, ownershipHere, type ClusterRecord } from './cluster-record.ts';
 
 const base: ClusterRecord = { workers: 2, nodePorts: [], nodeImage: 'img', podNetwork: 'bridge' };
 const owned = (o: Partial<NonNullable<ClusterRecord['ownership']>>): ClusterRecord['ownership'] => ({
@@ -27,5 +28,17 @@ describe('cleanupVerdict', () => {
   it('by default removes a disposable cluster only when its creator is gone', () => {
     expect(cleanupVerdict(owned({}), {}, alive)).toEqual({ remove: false, why: 'its creator (pid 100, test:s1) is still running' });
     expect(cleanupVerdict(owned({}), {}, dead)).toEqual({ remove: true, why: 'left behind by test:s1 (pid 100 is gone)' });
+  });
+});
+
+describe('ownershipHere', () => {
+  afterEach(() => vi.unstubAllEnvs());
+
+  it('records this process; what a test session makes is never kept', () => {
+    vi.stubEnv(TEST_SESSION_ENV, '');
+    expect(ownershipHere(true)).toMatchObject({ ownerPid: process.pid, testSession: null, keep: true });
+    vi.stubEnv(TEST_SESSION_ENV, 's9');
+    expect(ownershipHere(true)).toMatchObject({ ownerPid: process.pid, testSession: 's9', keep: false });
+    expect(ownershipHere(false).keep).toBe(false);
   });
 });

@@ -4,6 +4,7 @@
 import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { cacheDir } from '../../harness/base/cache.ts';
+import { processOwner, TEST_SESSION_ENV } from '../../harness/base/exec.ts';
 
 export interface ClusterOwnership {
   /** run:<id> | test:<session> | pid:<pid> (see harness/base/exec.ts processOwner). */
@@ -15,6 +16,12 @@ export interface ClusterOwnership {
   /** A cluster someone means to keep (`npm run cluster -- up`, --keep-cluster): never cleaned up. */
   keep: boolean;
   createdAt: string;
+}
+
+/** Ownership of something this process makes now; whatever a test session makes is never kept. */
+export function ownershipHere(keep: boolean): ClusterOwnership {
+  const testSession = process.env[TEST_SESSION_ENV] || null;
+  return { owner: processOwner(), ownerPid: process.pid, testSession, keep: testSession === null && keep, createdAt: new Date().toISOString() };
 }
 
 export interface ClusterRecord {

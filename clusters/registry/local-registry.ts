@@ -8,8 +8,8 @@ import { createHash } from 'node:crypto';
 import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { cacheDir } from '../../harness/base/cache.ts';
-import { exec, processOwner, TEST_SESSION_ENV } from '../../harness/base/exec.ts';
-import type { ClusterOwnership } from '../kind/cluster-record.ts';
+import { exec } from '../../harness/base/exec.ts';
+import { ownershipHere, type ClusterOwnership } from '../kind/cluster-record.ts';
 import { LOCAL_REGISTRY } from '../kind/kind-config.ts';
 import type { ProgressSink } from '../provider.ts';
 
@@ -152,10 +152,9 @@ export async function startLocalRegistry(progress: ProgressSink, path = 'kch'): 
   const image = await buildLocalRegistryImage(progress);
   const name = LOCAL_REGISTRY.container;
   await removeLocalRegistry();
-  const ownership: ClusterOwnership = { owner: processOwner(), ownerPid: process.pid, testSession: process.env[TEST_SESSION_ENV] || null, keep: false, createdAt: new Date().toISOString() };
   await exec(
     'podman',
-    ['run', '-d', '--name', name, ...ownerLabelArgs(ownership), '--network', 'kind', '-p', `127.0.0.1:${LOCAL_REGISTRY_HOST_PORT}:${LOCAL_REGISTRY.containerPort}`, '--tmpfs', `${STORAGE}:rw,mode=1777`, image],
+    ['run', '-d', '--name', name, ...ownerLabelArgs(ownershipHere(false)), '--network', 'kind', '-p', `127.0.0.1:${LOCAL_REGISTRY_HOST_PORT}:${LOCAL_REGISTRY.containerPort}`, '--tmpfs', `${STORAGE}:rw,mode=1777`, image],
     { timeoutMs: 60_000 },
   );
   const url = `http://127.0.0.1:${LOCAL_REGISTRY_HOST_PORT}`;
